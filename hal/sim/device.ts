@@ -1,0 +1,435 @@
+/**
+ * The simulated device: runs a device bundle on models of the ESP32's flash, pins and clock.
+ *
+ * Usage:
+ *   const device = new SimDevice({ board: findBoard("esp32"), seed: 1, onConsole: (l) => console.log(l) });
+ *   device.boot(readFileSync("dist/firmware.js", "utf8"), { file: "dist/firmware.js" });
+ *   const report = device.run(10_000);     // 10 s of simulated time, as fast as the host can
+ *   writeFileSync("blinky.vcd", device.vcd());
+ *
+ * Errors: `boot` throws a UserError listing the first constructs the dialect
+ * gate rejects (file:line through the source map), before anything runs.
+ * Device-side failures never throw out of `run`: an uncaught error is printed
+ * (`Uncaught Error: …`) and the other timers keep running; a callback that
+ * does not return within `hangTimeoutMs` of host time is a hang: a watchdog
+ * reset if `E.enableWatchdog` was called, else the device stops ("hung") and
+ * the console names the callback; a power cut (a NorFlash cut, or
+ * `control.cutPower()`) turns the device off ("power-cut"): the cut reaches
+ * device code as a thrown Error, every later API call throws it again, and
+ * no further callback runs. `eval` throws what the device code throws.
+ *
+ * Contract: the bundle runs in a Node vm context that has the Espruino API
+ * surface (espruino-api.ts) and lacks what the interpreter lacks
+ * (builtins.ts). Simulated time only moves in `run`; callbacks take no
+ * simulated time; timers fire in time order, ties in scheduling order, so the
+ * same bundle, seed and controls give the same console and waveform. The
+ * clock, the pins' recording and the console run on across reboots; RAM (the
+ * vm context, timers, watches, pin modes) does not; the flash does.
+ */
+import vm from "node:vm";
+import { checkBundle, formatViolation } from "../../tools/gate/check.ts";
+import { UserError } from "../../tools/cli/errors.ts";
+import type { Board } from "../boards.ts";
+import { restrictToEspruino } from "./builtins.ts";
+import { VirtualClock, type ClockEntry } from "./clock.ts";
+import { DeviceConsole, uncaughtText, type ConsoleLine } from "./console.ts";
+import { SimControl } from "./control.ts";
+import { installEspruinoApi, type InstalledApi } from "./espruino-api.ts";
+import { NorFlash, PowerCut, xorshift32 } from "./flash.ts";
+import { MemoryEstimator } from "./memory.ts";
+import { PinBank, type LevelChange } from "./pins.ts";
+import { toVcd } from "./vcd.ts";
+import { Watches } from "./watch.ts";
+
+export interface SimOptions {
+  board: Board;
+  /** Seeds Math.random, E.hwRand and the flash's torn states. Default 1. */
+  seed?: number;
+  /** A raw image of the whole chip (`board.chip.size` bytes). Default: erased (all 0xFF). */
+  flashImage?: Uint8Array;
+  /** Host milliseconds one top-level run, callback or eval may take before it counts as a hang. Default 3000. */
+  hangTimeoutMs?: number;
+  /** Run the dialect gate on `boot`. Default true. */
+  gate?: boolean;
+  /** Called for every console line as it is printed. */
+  onConsole?: (line: string, simMs: number) => void;
+}
+
+/** "halted": nothing booted; "running": timers pending; "idle": booted, no timers (watches may wait). */
+export type DeviceState = "running" | "idle" | "halted" | "power-cut" | "hung";
+
+export interface RunReport {
+  /** Simulated time this call advanced. */
+  simulatedMs: number;
+  /** Host time it took. */
+  wallMs: number;
+  /** simulatedMs ÷ wallMs: how much faster than real time. */
+  ratio: number;
+  /** Live device timers after the run. */
+  timersPending: number;
+  state: DeviceState;
+  /** Why the device stopped, when it is "hung" or "power-cut". */
+  reason?: string;
+}
+
+export const DEFAULT_HANG_TIMEOUT_MS = 3000;
+/** The global through which the host calls device callbacks (a script with a timeout must be the entry). */
+const CALLBACK_GLOBAL = "__exoCall";
+const callbackScript = new vm.Script(`${CALLBACK_GLOBAL}()`, { filename: "exo-sim:callback" });
+/** Evaluating anything runs the context's pending microtasks (microtaskMode "afterEvaluate"). */
+const drainScript = new vm.Script("undefined", { filename: "exo-sim:microtasks" });
+/** How many gate violations the boot error lists. */
+const SHOWN_VIOLATIONS = 5;
+
+interface Boot {
+  context: vm.Context;
+  api: InstalledApi;
+  memory: MemoryEstimator;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown; uncaught: boolean };
+
+export class SimDevice {
+  readonly board: Board;
+  readonly flash: NorFlash;
+  readonly control: SimControl;
+  private clock = new VirtualClock();
+  private pins: PinBank;
+  private watches: Watches;
+  private out: DeviceConsole;
+  private hangTimeoutMs: number;
+  private seed: number;
+  private boots = 0;
+  private random: () => number = Math.random;
+  private program?: { code: string; file: string };
+  private current?: Boot;
+  private status: "off" | "on" | "power-cut" | "hung" = "off";
+  private stopReason?: string;
+  /** A watchdog fired: the next step restarts the program (never from inside a callback). */
+  private resetPending = false;
+  private watchdog?: { ms: number; automatic: boolean; generation: number };
+  /** What the callback global runs: the current slice of due entries. */
+  private sliceBody?: () => void;
+  /** The callback running now, for the hang report. */
+  private running = "";
+
+  constructor(private options: SimOptions) {
+    const { board } = options;
+    this.board = board;
+    this.seed = options.seed ?? 1;
+    this.hangTimeoutMs = options.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS;
+    this.flash = new NorFlash(board.chip, { image: options.flashImage, seed: this.seed });
+    this.pins = new PinBank(board.pins, () => this.clock.now);
+    this.watches = new Watches(this.clock, this.pins, (fn, event, label) => {
+      const api = this.current?.api;
+      if (api) this.clock.add({ kind: "callback", fn, args: [api.watchEvent(event)], label }, 0);
+    });
+    this.pins.onChange = (pin, level, previous) => this.watches.changed(pin, level, previous);
+    this.out = new DeviceConsole(() => this.clock.now, options.onConsole, {
+      pinName: (value) => {
+        const n = this.current?.api.pinNumber(value);
+        return n === undefined ? undefined : `D${n}`;
+      },
+    });
+    this.control = new SimControl({
+      flash: this.flash,
+      pins: this.pins,
+      clock: this.clock,
+      run: (ms) => this.run(ms),
+      cutPower: (reason) => this.powerOff(reason),
+    });
+  }
+
+  /** Every console line so far, with the simulated time it was printed at. */
+  get console(): ConsoleLine[] {
+    return this.out.lines;
+  }
+
+  get state(): DeviceState {
+    if (this.status === "off") return "halted";
+    if (this.status !== "on") return this.status;
+    return this.clock.timers > 0 || this.resetPending ? "running" : "idle";
+  }
+
+  /** Why the device stopped ("hung" or "power-cut"), else undefined. */
+  get reason(): string | undefined {
+    return this.stopReason;
+  }
+
+  /** Simulated ms since the device was created. */
+  get now(): number {
+    return this.clock.now;
+  }
+
+  /**
+   * Gate the bundle, then power on with it: a fresh RAM, the top-level script
+   * run. Throws UserError (nothing runs) if the dialect gate rejects it.
+   */
+  boot(code: string, source: { file?: string; map?: string | object } = {}): void {
+    const file = source.file ?? "bundle.js";
+    if (this.options.gate !== false) {
+      const violations = checkBundle(code, { file, map: source.map });
+      if (violations.length) {
+        const shown = violations.slice(0, SHOWN_VIOLATIONS).map((v) => "  " + formatViolation(v));
+        const more = violations.length > SHOWN_VIOLATIONS ? [`  … and ${violations.length - SHOWN_VIOLATIONS} more`] : [];
+        throw new UserError(
+          [`${file}: the dialect gate rejects the bundle: ${violations.length} construct(s) Espruino cannot run`, ...shown, ...more].join("\n"),
+          "rewrite those constructs (or fix the build that emitted them); `exo check` lists them all",
+        );
+      }
+    }
+    this.program = { code, file };
+    this.start();
+  }
+
+  /** Reset: fresh RAM, the same flash, the last booted code run again. Clears "hung" and "power-cut". */
+  reboot(): void {
+    if (!this.program) throw new Error("reboot(): nothing was booted on this device yet");
+    this.start();
+  }
+
+  /**
+   * Advance simulated time by `ms`, firing due timers and events in order.
+   * Stops early if the device hangs or loses power.
+   */
+  run(ms: number): RunReport {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new Error(`run(${ms}): ms must be a finite number >= 0`);
+    const started = this.clock.now;
+    const target = started + ms;
+    const wallStart = performance.now();
+    for (;;) {
+      if (this.resetPending) {
+        this.resetPending = false;
+        this.start();
+        continue;
+      }
+      if (this.status !== "on") break;
+      const due = this.clock.peek();
+      if (due === undefined || due > target) break;
+      this.runSlice(target);
+    }
+    if (this.status === "on") this.clock.advanceTo(target);
+    const wallMs = performance.now() - wallStart;
+    const simulatedMs = this.clock.now - started;
+    return {
+      simulatedMs,
+      wallMs,
+      ratio: simulatedMs / Math.max(wallMs, 0.001),
+      timersPending: this.clock.timers,
+      state: this.state,
+      ...(this.stopReason ? { reason: this.stopReason } : {}),
+    };
+  }
+
+  /**
+   * Run `code` in the device's context (the REPL) and return its value; throws
+   * what the device code throws. Boots an empty program if nothing was booted.
+   */
+  eval(code: string): unknown {
+    if (!this.program) {
+      this.program = { code: "", file: "repl" };
+      this.start();
+    }
+    if (this.resetPending) {
+      this.resetPending = false;
+      this.start();
+    }
+    if (this.status !== "on") throw new Error(`eval: the device is ${this.state} (${this.stopReason}); reboot() it`);
+    const script = new vm.Script(code, { filename: "eval" });
+    const outcome = this.enter(() => script.runInContext(this.current!.context, { timeout: this.hangTimeoutMs }), "eval");
+    if (outcome.ok) return outcome.value;
+    if (!outcome.uncaught) throw new Error(`eval: ${this.stopReason ?? "the device was reset by its watchdog"}`);
+    throw outcome.error;
+  }
+
+  /** Every level change so far, and the pins that were ever driven or set to output. */
+  get waveform(): { changes: readonly LevelChange[]; traced: ReadonlySet<number> } {
+    return { changes: this.pins.changes, traced: this.pins.traced };
+  }
+
+  /** The waveform of every pin that was driven or set to output, as VCD text. */
+  vcd(): string {
+    return toVcd(this.pins.changes, this.pins.traced, { board: this.board.name, endMs: this.clock.now });
+  }
+
+  /** Estimated variables in use (see memory.ts) against the board's total. */
+  memory(): { usage: number; free: number; total: number } {
+    const total = this.board.variables;
+    // A hung device still holds its RAM; a device without power holds none.
+    const usage = this.current && (this.status === "on" || this.status === "hung") ? this.current.memory.usage(this.memoryRoots()) : 0;
+    return { usage, free: total - usage, total };
+  }
+
+  // ---- inside ----
+
+  /** Power on (or reset) with the current program. */
+  private start(): void {
+    const program = this.program!;
+    this.clock.reset();
+    this.watches.reset();
+    this.pins.reset();
+    this.watchdog = undefined;
+    this.resetPending = false;
+    this.status = "on";
+    this.stopReason = undefined;
+    this.boots++;
+    this.random = xorshift32((this.seed ^ 0x9e3779b9) + this.boots * 0x85ebca6b);
+    const context = vm.createContext(
+      {},
+      { name: `exo-sim ${this.board.name} boot ${this.boots}`, codeGeneration: { strings: true, wasm: false }, microtaskMode: "afterEvaluate" },
+    );
+    restrictToEspruino(context);
+    const api = installEspruinoApi(context, {
+      board: this.board,
+      flash: this.flash,
+      clock: this.clock,
+      pins: this.pins,
+      watches: this.watches,
+      console: this.out,
+      memory: () => this.current!.memory,
+      memoryRoots: () => this.memoryRoots(),
+      random: () => this.random(),
+      check: () => {
+        if (this.status === "power-cut") throw new PowerCut(this.flash.ops, "clean", "program");
+      },
+      powerCut: (cut) => this.powerOff(cut.message),
+      enableWatchdog: (seconds, automatic) => this.enableWatchdog(seconds, automatic),
+      kickWatchdog: () => this.kickWatchdog(),
+      callbackGlobal: CALLBACK_GLOBAL,
+      invokePending: () => this.sliceBody?.(),
+    });
+    const memory = new MemoryEstimator(api.realm.global);
+    memory.addNative(api.natives);
+    this.current = { context, api, memory };
+
+    let script: vm.Script;
+    try {
+      script = new vm.Script(program.code, { filename: program.file });
+    } catch (error) {
+      this.out.write(uncaughtText(error));
+      return;
+    }
+    const outcome = this.enter(() => script.runInContext(context, { timeout: this.hangTimeoutMs }), `the top-level script of ${program.file}`);
+    if (!outcome.ok && outcome.uncaught) this.out.write(uncaughtText(outcome.error));
+  }
+
+  /** Run device code; classify what it throws: a hang, a power cut, or an uncaught error. */
+  private enter(run: () => unknown, label: string | (() => string)): Outcome {
+    const boot = this.current;
+    try {
+      return { ok: true, value: run() };
+    } catch (error) {
+      if (this.status !== "on" || this.current !== boot) return { ok: false, error, uncaught: false };
+      if ((error as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
+        this.hang(typeof label === "string" ? label : label());
+        return { ok: false, error, uncaught: false };
+      }
+      if (boot?.api.isCut(error)) return { ok: false, error, uncaught: false };
+      return { ok: false, error, uncaught: true };
+    }
+  }
+
+  /**
+   * Fire due entries up to `target` inside one timed vm run: a vm timeout
+   * costs a thread start (~60 µs), a callback ~2 µs. A slice starts no
+   * callback after `hangTimeoutMs` of host time and is cut at twice that, so
+   * every callback gets at least `hangTimeoutMs` before it counts as a hang.
+   */
+  private runSlice(target: number): void {
+    const boot = this.current!;
+    this.running = "a timer callback";
+    this.sliceBody = () => {
+      const started = performance.now();
+      while (this.status === "on" && !this.resetPending && this.current === boot) {
+        if (performance.now() - started > this.hangTimeoutMs) return;
+        const entry = this.clock.next(target);
+        if (!entry) return;
+        this.fire(entry, boot);
+      }
+    };
+    const outcome = this.enter(
+      () => callbackScript.runInContext(boot.context, { timeout: 2 * this.hangTimeoutMs }),
+      () => this.running,
+    );
+    this.sliceBody = undefined;
+    if (!outcome.ok && outcome.uncaught) this.out.write(uncaughtText(outcome.error));
+  }
+
+  /** One entry: a simulator event, or a device callback whose uncaught error is printed. */
+  private fire(entry: ClockEntry, boot: Boot): void {
+    const { action } = entry;
+    if (action.kind === "host") {
+      action.fn();
+      return;
+    }
+    this.running = entry.id ? `${action.label} (timer ${entry.id})` : action.label;
+    try {
+      Reflect.apply(action.fn, undefined, action.args);
+    } catch (error) {
+      // A hang (vm termination) is not catchable here; it ends the slice in runSlice.
+      if (this.status === "on" && this.current === boot && !boot.api.isCut(error)) this.out.write(uncaughtText(error));
+    }
+    // Promise callbacks run now, at this simulated time, as Espruino's queued events do.
+    if (this.status === "on" && this.current === boot) drainScript.runInContext(boot.context);
+  }
+
+  private hang(label: string): void {
+    const limit = `${this.hangTimeoutMs} ms of host time`;
+    if (this.watchdog) {
+      // The loop never returns to idle, so the watchdog bites a full timeout later.
+      this.watchdogReset(`${label} did not return within ${limit}`, this.watchdog.ms);
+      return;
+    }
+    this.status = "hung";
+    this.stopReason = `${label} did not return within ${limit} (a busy loop?); no watchdog is enabled, so the device is stopped`;
+    this.out.write(`[sim] HUNG: ${this.stopReason}`);
+  }
+
+  /** The hardware watchdog bites: the chip resets after its timeout; flash survives. */
+  private watchdogReset(why: string, afterMs: number): void {
+    const ms = this.watchdog!.ms;
+    this.clock.advanceTo(this.clock.now + afterMs);
+    this.out.write(`[sim] WATCHDOG RESET: ${why} (watchdog ${ms / 1000} s)`);
+    this.watchdog = undefined;
+    this.resetPending = true;
+  }
+
+  private enableWatchdog(seconds: number, automatic: boolean): void {
+    this.watchdog = { ms: seconds * 1000, automatic, generation: 0 };
+    this.kickWatchdog();
+  }
+
+  /** Manual mode: re-arm the deadline. Automatic mode is kicked by the idle loop: only a hang bites. */
+  private kickWatchdog(): void {
+    const watchdog = this.watchdog;
+    if (!watchdog || watchdog.automatic) return;
+    const generation = ++watchdog.generation;
+    this.clock.add(
+      {
+        kind: "host",
+        fn: () => {
+          if (this.watchdog === watchdog && watchdog.generation === generation && this.status === "on") {
+            this.watchdogReset(`E.kickWatchdog() was not called for ${watchdog.ms / 1000} s`, 0);
+          }
+        },
+        args: [],
+        label: "watchdog",
+      },
+      watchdog.ms,
+    );
+  }
+
+  private powerOff(reason: string): void {
+    if (this.status === "power-cut") return;
+    this.status = "power-cut";
+    this.stopReason = reason;
+    this.resetPending = false;
+    this.out.write(`[sim] POWER CUT: ${reason}`);
+  }
+
+  private memoryRoots(): { records: number; values: unknown[] } {
+    const timers = this.clock.liveTimers();
+    const watches = this.watches.callbacks();
+    return { records: timers.length + watches.length, values: [...timers.flatMap((t) => [t.action.fn, ...t.action.args]), ...watches] };
+  }
+}

@@ -1,0 +1,11 @@
+// `rollup -c`: the device bundle (dist/firmware.js; esp32 unless `--environment BOARD:linux`),
+// gated by the dialect gate, and the host CLI (dist/exo.js). The configs live in tools/build/.
+import { register } from "tsx/esm/api";
+
+register();
+const { deviceRollupOptions } = await import("./tools/build/device.ts");
+const { hostRollupOptions } = await import("./tools/build/host.ts");
+const root = import.meta.dirname;
+const { board, apps, ...device } = deviceRollupOptions({ root, board: process.env.BOARD });
+
+export default [device, hostRollupOptions(root)];

@@ -1,0 +1,3 @@
+// Array.from.
+var a = Array.from("ab");
+if (a.length === 2 && a[1] === "b") console.log("OK");

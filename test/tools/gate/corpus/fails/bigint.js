@@ -1,0 +1,3 @@
+// A bigint literal.
+var b = 10n;
+if (typeof b === "bigint") console.log("OK");

@@ -1,0 +1,2 @@
+// import() of a module.
+import("./x.js").then(function () {}, function () {}).then(function () { console.log("OK"); });

@@ -1,0 +1,4 @@
+// ??= (likewise ||= and &&=).
+var a = null;
+a ??= 3;
+if (a === 3) console.log("OK");

@@ -1,0 +1,2 @@
+// encodeURI (measured: missing, like several other standard globals).
+if (encodeURI("a b") === "a%20b") console.log("OK");

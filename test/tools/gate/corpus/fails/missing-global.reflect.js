@@ -1,0 +1,2 @@
+// Reflect.
+if (Reflect.has({ a: 1 }, "a")) console.log("OK");

@@ -1,0 +1,3 @@
+// new.target.
+function F() { this.ok = new.target === F; }
+if (new F().ok) console.log("OK");

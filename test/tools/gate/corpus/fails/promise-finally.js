@@ -1,0 +1,2 @@
+// Promise.prototype.finally.
+Promise.resolve(1).finally(function () { console.log("OK"); });

@@ -1,0 +1,2 @@
+// | inside a group matches the wrong text.
+if (!/x(a|b)y/.test("xaz") && /x(a|b)y/.test("xby")) console.log("OK");

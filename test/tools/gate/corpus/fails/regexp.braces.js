@@ -1,0 +1,2 @@
+// A {n} quantifier.
+if (/^a{3}$/.test("aaa")) console.log("OK");

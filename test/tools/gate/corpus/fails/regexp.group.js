@@ -1,0 +1,2 @@
+// A non-capturing group.
+if ((/(?:ab)c/).test("abc")) console.log("OK");

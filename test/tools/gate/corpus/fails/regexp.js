@@ -1,0 +1,2 @@
+// The ? quantifier.
+if (/colou?r/.test("color") && /colou?r/.test("colour")) console.log("OK");

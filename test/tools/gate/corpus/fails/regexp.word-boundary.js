@@ -1,0 +1,2 @@
+// \b (word boundary).
+if (/\bcat\b/.test("a cat sat")) console.log("OK");

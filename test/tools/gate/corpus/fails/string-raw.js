@@ -1,0 +1,2 @@
+// String.raw.
+if (String.raw`a\nb`.length === 4) console.log("OK");

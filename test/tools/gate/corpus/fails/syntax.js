@@ -1,0 +1,3 @@
+// A bundle that does not parse.
+var a = {;
+console.log("OK");

@@ -1,0 +1,138 @@
+/**
+ * The device build: kernel + LibOS + apps → one minified IIFE for Espruino,
+ * with its source map, gated by the dialect gate.
+ *
+ * Usage: `const result = await buildDevice({ root, board: "esp32" })`
+ *
+ * Errors: UserError for an unknown board or bad manifests; a bundle the gate
+ * rejects is still written (to read it), and `result.violations` lists why.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { crc32 } from "node:zlib";
+import { rollup, type Plugin, type RollupOptions, type OutputOptions } from "rollup";
+import terser from "@rollup/plugin-terser";
+import { deviceFacts, findBoard, type Board } from "../../hal/boards.ts";
+import { checkBundle, formatViolation, type Violation } from "../gate/check.ts";
+import { loadApps, type AppGrant } from "./manifests.ts";
+import { typescript } from "./transpile.ts";
+
+export interface DeviceBuildOptions {
+  /** The repository root (holds firmware/, apps/). */
+  root: string;
+  /** Board profile name. Default esp32. */
+  board?: string;
+  /** Apps to bundle. Default: every app in apps/. */
+  apps?: string[];
+  /** Output file. Default <root>/dist/firmware.js. */
+  out?: string;
+}
+
+/** What `exo build` reports, and what dist/firmware.json keeps. */
+export interface DeviceBuildResult {
+  file: string;
+  board: string;
+  apps: string[];
+  bytes: number;
+  crc32: number;
+  violations: Violation[];
+}
+
+/** `exo:board` and `exo:apps`: the board facts and the resolved manifests, as modules. */
+function buildTimeModules(board: Board, apps: AppGrant[], version: string): Plugin {
+  const sources: Record<string, string> = {
+    "exo:board": `export default ${JSON.stringify({ ...deviceFacts(board), version })};`,
+    "exo:apps": [
+      ...apps.map((app, i) => `import { start as start${i} } from ${JSON.stringify(app.entry)};`),
+      `export default [${apps
+        .map((app, i) => `{name:${JSON.stringify(app.name)},pins:${JSON.stringify(app.pins)},timers:${app.timers},start:start${i}}`)
+        .join(",")}];`,
+    ].join("\n"),
+  };
+  return {
+    name: "exo-build-time-modules",
+    resolveId: (id) => (id in sources ? "\0" + id : null),
+    load: (id) => (id.startsWith("\0") && id.slice(1) in sources ? sources[id.slice(1)] : null),
+  };
+}
+
+function exoVersion(root: string): string {
+  return JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
+}
+
+/**
+ * The dialect gate as the build's last step: reads the written bundle and its
+ * map, and hands the violations to `report` (or fails the build without one).
+ */
+function gate(report?: (violations: Violation[]) => void): Plugin {
+  return {
+    name: "exo-dialect-gate",
+    writeBundle(output) {
+      const file = output.file!;
+      const violations = checkBundle(readFileSync(file, "utf8"), { file, map: readFileSync(file + ".map", "utf8") });
+      if (report) report(violations);
+      else if (violations.length) this.error("the dialect gate rejects " + file + ":\n" + violations.map(formatViolation).join("\n"));
+    },
+  };
+}
+
+/** Terser settings for Espruino: ES2015 output, mangled names, nothing moved before its declaration. */
+export function deviceMinifier(): Plugin {
+  return terser({
+    ecma: 2015,
+    toplevel: true,
+    compress: { passes: 2, hoist_funs: false, hoist_vars: false },
+    // Names Espruino cannot bind (the gate's reserved-binding rule); terser picks `of` in big scopes.
+    mangle: { toplevel: true, reserved: ["of", "static", "let", "undefined"] },
+    format: { comments: false },
+  });
+}
+
+type DeviceRollupOptions = RollupOptions & { output: OutputOptions; board: string; apps: string[] };
+
+/** Rollup options for the device bundle (also what rollup.config.js exports). */
+export function deviceRollupOptions(
+  options: DeviceBuildOptions,
+  report?: (violations: Violation[]) => void,
+): DeviceRollupOptions {
+  const board = findBoard(options.board);
+  const apps = loadApps(options.root, board, options.apps);
+  const out = options.out ?? join(options.root, "dist", "firmware.js");
+  return {
+    apps: apps.map((app) => app.name),
+    board: board.name,
+    input: join(options.root, "firmware", "main.ts"),
+    plugins: [buildTimeModules(board, apps, exoVersion(options.root)), typescript("ES2015"), deviceMinifier(), gate(report)],
+    output: {
+      file: out,
+      format: "iife",
+      strict: false, // Espruino ignores "use strict"; it only costs bytes
+      freeze: false, // no Object.freeze (espruino.md §1)
+      sourcemap: true,
+    },
+  };
+}
+
+/** Build, write, gate; describe the result in dist/firmware.json. */
+export async function buildDevice(options: DeviceBuildOptions): Promise<DeviceBuildResult> {
+  let violations: Violation[] = [];
+  const { board, apps, ...config } = deviceRollupOptions(options, (found) => (violations = found));
+  const bundle = await rollup(config);
+  try {
+    await bundle.write(config.output);
+  } finally {
+    await bundle.close();
+  }
+  const file = config.output.file!;
+  const code = readFileSync(file, "utf8");
+  const result: DeviceBuildResult = {
+    file,
+    board,
+    apps,
+    bytes: Buffer.byteLength(code),
+    crc32: crc32(code),
+    violations,
+  };
+  writeFileSync(file.replace(/\.js$/, ".json"), JSON.stringify(result, null, 2) + "\n");
+  return result;
+}

@@ -1,0 +1,45 @@
+/**
+ * A rollup plugin: TypeScript → ES2015 with a source map, one file at a time.
+ *
+ * Usage: `plugins: [typescript("ES2015")]` for the device, `"ES2022"` for the host.
+ *
+ * Why ES2015 for the device: Espruino runs classes, let/const, arrows and
+ * template literals natively; TypeScript lowers `?.`, `??`, `**` and object
+ * spread for us at this target. What it keeps that Espruino cannot run
+ * (destructuring, default and rest parameters, array spread) is rejected by
+ * the dialect gate with the TypeScript file and line, so nothing is lowered
+ * through helpers that crash (espruino.md §1). Types are checked by `tsc`
+ * in `npm test`, not here.
+ */
+import ts from "typescript";
+import type { Plugin } from "rollup";
+
+export function typescript(target: "ES2015" | "ES2022"): Plugin {
+  const compilerOptions: ts.CompilerOptions = {
+    target: ts.ScriptTarget[target],
+    module: ts.ModuleKind.ESNext,
+    sourceMap: true,
+    inlineSources: true,
+    // Class fields become constructor assignments: the smallest shape.
+    useDefineForClassFields: false,
+    verbatimModuleSyntax: true,
+    allowImportingTsExtensions: true,
+    removeComments: true,
+  };
+  return {
+    name: "exo-typescript",
+    transform(code, id) {
+      if (!id.endsWith(".ts")) return null;
+      const out = ts.transpileModule(code, { compilerOptions, fileName: id, reportDiagnostics: true });
+      const error = out.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
+      if (error) {
+        const where = error.file && error.start !== undefined ? error.file.getLineAndCharacterOfPosition(error.start) : undefined;
+        this.error({
+          message: ts.flattenDiagnosticMessageText(error.messageText, "\n"),
+          loc: where ? { file: id, line: where.line + 1, column: where.character } : undefined,
+        });
+      }
+      return { code: out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, ""), map: out.sourceMapText };
+    },
+  };
+}

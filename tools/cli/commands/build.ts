@@ -1,0 +1,39 @@
+/**
+ * `exo build [--board B] [--apps a,b] [--json]`: bundle kernel + LibOS + apps
+ * for one board, gate it, report its size.
+ */
+import { buildDevice, type DeviceBuildResult } from "../../build/device.ts";
+import { formatViolation } from "../../gate/check.ts";
+import { UserError } from "../errors.ts";
+import { shown } from "../paths.ts";
+
+export interface BuildOptions {
+  cwd: string;
+  board?: string;
+  apps?: string;
+  out?: string;
+}
+
+export async function run(options: BuildOptions): Promise<DeviceBuildResult> {
+  const result = await buildDevice({
+    root: options.cwd,
+    board: options.board,
+    apps: options.apps?.split(",").map((a) => a.trim()).filter(Boolean),
+    out: options.out,
+  });
+  if (result.violations.length) {
+    throw new UserError(
+      `the dialect gate rejects ${shown(result.file)} (${result.violations.length} construct${result.violations.length > 1 ? "s" : ""} Espruino cannot run):\n` +
+        result.violations.map((v) => "  " + formatViolation(v)).join("\n"),
+      "rewrite those lines; espruino.md §1 lists what the interpreter runs",
+    );
+  }
+  return result;
+}
+
+export function render(result: DeviceBuildResult): string {
+  return (
+    `built ${shown(result.file)} for ${result.board}: ${result.bytes} bytes, ` +
+    `apps ${result.apps.join(", ") || "none"}, crc32 ${result.crc32.toString(16).padStart(8, "0")}; passes the dialect gate`
+  );
+}
