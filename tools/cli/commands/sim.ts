@@ -12,7 +12,7 @@ import { readFlashImage, writeFlashImage } from "../../../hal/sim/image.ts";
 import { parseDuration } from "../duration.ts";
 import { UserError } from "../errors.ts";
 import { shown } from "../paths.ts";
-import { drawWaveform } from "../waveform.ts";
+import { drawWaveform, type WaveformPicture } from "../waveform.ts";
 
 export interface SimCommandOptions {
   cwd: string;
@@ -37,7 +37,8 @@ export interface SimResult {
   reason?: string;
   console: { ms: number; line: string }[];
   pins: { pin: string; changes: number; level: number }[];
-  waveform: string[];
+  /** The pins as a terminal picture of [0, windowMs]. */
+  waveform: WaveformPicture;
   vcd?: string;
   flashImage?: string;
   memory: { usage: number; free: number; total: number };
@@ -108,7 +109,9 @@ export function render(result: SimResult): string {
   return [
     `── ${result.board}: simulated ${(result.simulatedMs / 1000).toFixed(3)} s in ${(result.wallMs / 1000).toFixed(3)} s (${speed}), seed ${result.seed}, device ${result.state}` +
       (result.reason ? ` (${result.reason})` : ""),
-    ...(result.waveform.length ? ["pins (0 → " + (result.simulatedMs / 1000).toFixed(1) + " s):", ...result.waveform.map((r) => "  " + r)] : ["pins: none driven"]),
+    ...(result.waveform.rows.length
+      ? [`pins, 0 → ${+(result.waveform.windowMs / 1000).toFixed(3)} s:`, ...result.waveform.rows.map((r) => "  " + r)]
+      : ["pins: none driven"]),
     result.vcd ? `waveform: ${shown(result.vcd)} (open it with GTKWave)` : "waveform: add --vcd out.vcd to save it for GTKWave",
     `memory: ~${result.memory.usage} of ${result.memory.total} variables in use (estimate)`,
     `flash: ${worn} of ${result.erases.length} kernel sectors erased so far` + (result.flashImage ? `; image saved to ${shown(result.flashImage)}` : ""),
