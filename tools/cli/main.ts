@@ -20,13 +20,16 @@ interface CommandModule<O, R> {
   run(options: O): Promise<R>;
   render(result: R): string;
   failed?(result: R): boolean;
+  /** What `--json` prints, when it is not the whole result. */
+  toJson?(result: R): unknown;
 }
 
 /** Run a command module: JSON or human output on stdout, exit 1 when the result is a failure. */
 async function execute<O, R>(load: () => Promise<CommandModule<O, R>>, options: O & { json?: boolean }): Promise<void> {
   const command = await load();
   const result = await command.run(options);
-  process.stdout.write((options.json ? JSON.stringify(result, null, 2) : command.render(result)) + "\n");
+  const json = () => JSON.stringify(command.toJson ? command.toJson(result) : result, null, 2);
+  process.stdout.write((options.json ? json() : command.render(result)) + "\n");
   if (command.failed?.(result)) process.exitCode = 1;
 }
 
@@ -71,6 +74,36 @@ program
       live: opts.json ? undefined : (line: string) => process.stdout.write(line + "\n"),
     }),
   );
+
+program
+  .command("fs <image> <action> [name]")
+  .description("read a libos/fs file system in a flash image, without changing it: ls, cat NAME, stat NAME, check, wear")
+  .option("--base <offset>", "byte offset of the file system in the image (default: found by its headers; hex ok)")
+  .option("--sector-size <bytes>", "erase sector size (default: from the headers)")
+  .option("--count <sectors>", "sectors in the file system (default: from the headers)")
+  .option("--svg <file>", "wear: also write the wear map as SVG")
+  .option("--out <file>", "cat: write the file's bytes here instead of printing them")
+  .option("--json", "print the result as JSON")
+  .addHelpText("after", "\nExamples:\n  exo fs dev.flash ls\n  exo fs dev.flash wear --svg wear.svg")
+  .action((image, action, name, opts) => execute(() => import("./commands/fs.ts"), { cwd: process.cwd(), image, action, name, ...opts }));
+
+program
+  .command("bench [suites...]")
+  .description("run benchmark suites (all when none is named): fs; ratios against baselines measured in the same run")
+  .option("--json", "print the results as JSON (fs: keys are LOGCFG §4 metric names)")
+  .option("--powerloss", "fs: run LOGCFG §5 power-loss trials instead of the workloads")
+  .option("--workloads <list>", "fs: comma list of w0,w1,batched")
+  .option("--workload <name>", "fs --powerloss: w0, w1 or batched")
+  .option("--records <n>", "fs: records per workload (LOGCFG N, default 20000)")
+  .option("--idle <n>", "fs: garbage-collection budget the idle hook gives between records")
+  .option("--trials <n>", "fs --powerloss: number of trials (default 100000)")
+  .option("--seed <s>", "fs --powerloss: master seed, printed so any failure can be replayed")
+  .option("--stride <k>", "fs --powerloss: the sampling plan's stride")
+  .option("--negctl <1|2>", "fs --powerloss: a negative control, which must fail")
+  .option("--workers <n>", "fs --powerloss: worker threads")
+  .option("--replay <k:mode:seed>", "fs --powerloss: run one trial and print its detail")
+  .addHelpText("after", "\nExamples:\n  exo bench fs --json\n  exo bench fs --powerloss --trials 100000 --seed 1")
+  .action((names, opts) => execute(() => import("./commands/bench.ts"), { cwd: process.cwd(), suites: names, ...opts }));
 
 /** Print a user error without a stack; anything else is a bug. */
 function report(error: unknown): number {

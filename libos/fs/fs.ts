@@ -1,0 +1,1114 @@
+/**
+ * libos/fs: a power-safe log-structured file system over a flash extent.
+ *
+ * Usage:
+ *   fsFormat(extent, services);                 // once: erases the extent
+ *   const fs = fsMount(extent, services);       // an Fs, or a negative code
+ *   const h = fileOpen(fs, "log.0", OPEN_CREATE | OPEN_APPEND);
+ *   fileWrite(fs, h, bytes); fileSync(fs, h);   // durable once sync returns
+ *   fsGc(fs, 4);                                // in idle time: erases live here
+ *
+ * Errors: expected outcomes return the negative codes of errors.ts (ENOENT,
+ * ENOSPC, …); misuse (a handle that is not open, an unmounted fs) throws an
+ * Error whose `code` is EBADF or EINVAL.
+ *
+ * Revocation: the fs holds only the extent and services it was given; if the
+ * kernel revokes the extent, every call throws what the extent throws, and
+ * the flash stays consistent (every write is an atomic record).
+ *
+ * Contract: SPEC.md (the on-flash format), DESIGN.md (why).
+ */
+import type { FlashExtent, Services } from "../../firmware/types.ts";
+import { EBADF, EBUSY, ECORRUPT, EEXIST, EINVAL, EMFILE, ENAMETOOLONG, ENFILE, ENOENT, ENOSPC, OK } from "./errors.ts";
+import {
+  ENTRY, FS_FORMAT_VERSION, HEADER, MAGIC, MARKER, NAME_MAX, NONE, RESERVE, SNAP_FIXED,
+  S_DIRTY, S_LOST, S_READY, S_USED, T_DATA, T_DEL, T_MOVE, T_NAME, T_SNAP,
+  geometryWord, get16, get32, pad4, put16, put32, recordMax, recordSize, tagMake,
+} from "./format.ts";
+
+/**
+ * Configuration. Every field may be omitted; the same object (or an equal
+ * one) should be given to fsFormat and fsMount.
+ */
+export interface FsConfig {
+  /** Most files that may exist at once, live plus being replaced. Default 64 (fewer on sectors under 4 KiB: as many as fit a snapshot of half a sector); 1..1024; each costs 19 bytes of RAM and 20 bytes of every snapshot. */
+  files?: number;
+  /** Most handles open at once. Default 4; 1..255. */
+  handles?: number;
+  /** Write-buffer size in data bytes: appends up to this many bytes between syncs are made durable atomically. Default 512; clamped to 16..min(1024, sector/4) - 24. */
+  buffer?: number;
+  /** Bytes per read call when scanning a sector. Default min(2048, sector); at least min(1024, sector/4) and the largest snapshot, at most the sector. */
+  read?: number;
+  /** Free sectors fsGc keeps erased ahead of the log head when the tail it must reclaim is mostly dead. Default 8; at least 4, at most count - 1. */
+  spare?: number;
+}
+
+/** Garbage-collection counters (fsStats reports them). */
+export interface FsGcCounters {
+  /** Records moved from a reclaimed sector to the head. */
+  moved: number;
+  /** Bytes of those records. */
+  bytes: number;
+  /** Sectors erased (format included). */
+  erases: number;
+  /** GC steps (moves or erases) done inside a write call instead of fsGc. */
+  forced: number;
+}
+
+/** A mounted file system. Its fields are private to libos/fs. */
+export interface Fs {
+  flash: FlashExtent;
+  crc: (data: Uint8Array | string) => number;
+  pos: number;
+  head: number;
+  seq: number;
+  buf: Uint8Array;
+  fill: number;
+  owner: number;
+  win: Uint8Array;
+  base: number;
+  size: number;
+  at: number;
+  ids: Uint16Array;
+  kinds: Uint8Array;
+  sizes: Uint32Array;
+  lows: Uint32Array;
+  hashes: Uint32Array;
+  locs: Uint32Array;
+  hslot: Int16Array;
+  hmode: Uint8Array;
+  hseq: Uint32Array;
+  hname: string[];
+  tail: number;
+  cursor: number;
+  walk: number;
+  next: number;
+  state: Uint8Array;
+  sector: number;
+  count: number;
+  record: number;
+  cap: number;
+  chunk: number;
+  spare: number;
+  full: number;
+  laps: number;
+  probe: number;
+  held: number;
+  big: number;
+  lost: number;
+  open: number;
+  gc: FsGcCounters;
+}
+
+/** fileOpen flags. 0 opens an existing file for reading. */
+export const OPEN_APPEND = 1;
+export const OPEN_CREATE = 2;
+export const OPEN_EXCL = 4;
+/** Write a new version that atomically replaces the file (or creates it) at fileClose. */
+export const OPEN_REPLACE = 8;
+
+/** @internal */
+export const K_LIVE = 1;
+const K_PENDING = 2;
+const H_WRITE = 1;
+const H_REPLACE = 2;
+const H_FAILED = 4;
+const END = 0;
+const STOP = -1;
+const BAD = -2;
+const NOWHERE = 0xffffffff;
+
+/** An Error for misuse, carrying a code from errors.ts. */
+function misuse(code: number, what: string): Error {
+  const e: any = new Error(what);
+  e.code = code;
+  return e;
+}
+
+function alive(fs: Fs): void {
+  if (!fs || !fs.open) throw misuse(EINVAL, "fs is not mounted");
+}
+
+/** Free sectors: the arc after the head, up to the tail. */
+/** @internal */
+export function freeCount(fs: Fs): number {
+  return fs.count - (fs.seq - fs.tail + 1);
+}
+
+/** Sector index of a sequence number inside the log (or the next one). */
+/** @internal */
+export function secIndex(fs: Fs, seq: number): number {
+  return (fs.head + fs.count - (fs.seq - seq)) % fs.count;
+}
+
+/** Make [off, off+len) readable in fs.win; returns the index of off in it. */
+/** @internal */
+export function winAt(fs: Fs, off: number, len: number): number {
+  const w = fs.win;
+  if (off >= fs.base && off + len <= fs.base + w.length) return off - fs.base;
+  const end = off - (off % fs.sector) + fs.sector;
+  let n = fs.chunk;
+  if (off + n > end) n = end - off;
+  if (n < len) n = len;
+  fs.win = fs.flash.read(off, n);
+  fs.base = off;
+  return 0;
+}
+
+/** Program `data` at `off` and keep the read window coherent. */
+function put(fs: Fs, off: number, data: Uint8Array): void {
+  fs.flash.write(off, data);
+  const w = fs.win;
+  const d = off - fs.base;
+  if (d < w.length && d + data.length > 0) {
+    for (let k = 0; k < data.length; k++) {
+      const j = d + k;
+      if (j >= 0 && j < w.length) w[j] &= data[k];
+    }
+  }
+}
+
+/** @internal */
+export function crcOk(fs: Fs, i: number, size: number): boolean {
+  return (fs.crc(fs.win.subarray(i, i + size - 4)) >>> 0) === get32(fs.win, i + size - 4);
+}
+
+/**
+ * Look at the record at `a` (sector ends at `end`): its type, END (erased),
+ * STOP (unparseable), or BAD (CRC mismatch, skippable by fs.size). Sets
+ * fs.size and fs.at (its index in fs.win).
+ */
+/** @internal */
+export function recRead(fs: Fs, a: number, end: number, verify: boolean): number {
+  if (a + 8 > end) return END;
+  let i = winAt(fs, a, 4);
+  const tag = get32(fs.win, i);
+  if (tag === 0xffffffff) return END;
+  const type = (tag >>> 12) & 15;
+  const size = recordSize(tag & 0xfff);
+  if (type < T_SNAP || type > T_MOVE || a + size > end || size > fs.chunk || (type !== T_SNAP && size > fs.record)) return STOP;
+  fs.size = size;
+  i = winAt(fs, a, size);
+  fs.at = i;
+  if (verify && !crcOk(fs, i, size)) return BAD;
+  return type;
+}
+
+/** @internal */
+export function slotFind(fs: Fs, id: number): number {
+  for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s] && fs.ids[s] === id) return s;
+  return -1;
+}
+
+function slotNew(fs: Fs, id: number, kind: number): number {
+  for (let s = 0; s < fs.kinds.length; s++) {
+    if (!fs.kinds[s]) {
+      fs.ids[s] = id;
+      fs.kinds[s] = kind;
+      fs.sizes[s] = 0;
+      fs.lows[s] = fs.seq;
+      fs.hashes[s] = 0;
+      fs.locs[s] = NOWHERE;
+      return s;
+    }
+  }
+  return -1;
+}
+
+/** Forget a file: its buffered data goes, handles on it go stale. */
+function slotFree(fs: Fs, s: number): void {
+  fs.kinds[s] = 0;
+  if (fs.owner === s) {
+    fs.owner = -1;
+    fs.fill = 0;
+  }
+  for (let h = 0; h < fs.hslot.length; h++) if (fs.hslot[h] === s) fs.hslot[h] = -2;
+  fs.full = 0;
+  fs.laps = 0;
+  fs.probe = -1;
+}
+
+function idNew(fs: Fs): number {
+  for (;;) {
+    const id = fs.next & 0xffff;
+    fs.next = (fs.next + 1) >>> 0;
+    if (id !== NONE && slotFind(fs, id) < 0) return id;
+  }
+}
+
+/** A replayed record used `id`: never hand it out again. */
+function idSeen(fs: Fs, id: number): void {
+  const d = (id - fs.next) & 0xffff;
+  if (d < 0x8000) fs.next = (fs.next + d + 1) >>> 0;
+}
+
+function headerCrc(fs: Fs, seq: number): number {
+  const t = new Uint8Array(16);
+  put32(t, 0, MAGIC);
+  put32(t, 4, FS_FORMAT_VERSION);
+  put32(t, 8, geometryWord(fs.sector, fs.count));
+  put32(t, 12, seq);
+  return fs.crc(t) >>> 0;
+}
+
+/** Erase sector i and write its ready marker. */
+function secErase(fs: Fs, i: number): void {
+  const a = i * fs.sector;
+  if (fs.base >= a && fs.base < a + fs.sector) fs.win = new Uint8Array(0);
+  fs.flash.erase(i);
+  const m = new Uint8Array(MARKER);
+  put32(m, 0, MAGIC);
+  put32(m, 4, FS_FORMAT_VERSION);
+  put32(m, 8, geometryWord(fs.sector, fs.count));
+  put32(m, 12, fs.flash.erases(i));
+  put(fs, a, m);
+  fs.state[i] = S_READY;
+  fs.gc.erases++;
+}
+
+/** Header seq + CRC, then the snapshot record: what opens a sector. */
+function snapBuild(fs: Fs, seq: number): Uint8Array {
+  let k = 0;
+  for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s]) k++;
+  const len = SNAP_FIXED + ENTRY * k;
+  const b = new Uint8Array(8 + recordSize(len));
+  put32(b, 0, seq);
+  put32(b, 4, headerCrc(fs, seq));
+  put32(b, 8, tagMake(len, T_SNAP, NONE));
+  put32(b, 12, fs.next);
+  put32(b, 16, fs.tail);
+  put32(b, 20, fs.cursor);
+  let o = 24;
+  for (let s = 0; s < fs.kinds.length; s++) {
+    if (!fs.kinds[s]) continue;
+    put16(b, o, fs.ids[s]);
+    put16(b, o + 2, fs.kinds[s]);
+    put32(b, o + 4, fs.sizes[s]);
+    put32(b, o + 8, fs.lows[s]);
+    put32(b, o + 12, fs.hashes[s]);
+    put32(b, o + 16, fs.locs[s]);
+    o += ENTRY;
+  }
+  put32(b, o, fs.crc(b.subarray(8, o)) >>> 0);
+  return b;
+}
+
+/** Open the next sector of the ring as the head. The caller checked free >= 1. */
+function secAlloc(fs: Fs): void {
+  const i = (fs.head + 1) % fs.count;
+  if (fs.state[i] !== S_READY) {
+    secErase(fs, i);
+    fs.gc.forced++;
+  }
+  const seq = fs.seq + 1;
+  const b = snapBuild(fs, seq);
+  put(fs, i * fs.sector + 16, b);
+  fs.head = i;
+  fs.seq = seq;
+  fs.pos = 16 + b.length;
+  fs.state[i] = S_USED;
+}
+
+/** Is the entry (tag) at extent offset e still needed? */
+function live(fs: Fs, tag: number, e: number): boolean {
+  const type = (tag >>> 12) & 15;
+  if (type !== T_DATA && type !== T_NAME) return false;
+  const s = slotFind(fs, tag >>> 16);
+  return s >= 0 && (type === T_DATA || fs.locs[s] === e);
+}
+
+/** Live bytes the tail sector still holds from the cursor on (cached per tail and cursor). */
+function tailLive(fs: Fs): number {
+  if (fs.probe === fs.tail * 65536 + fs.cursor) return fs.held;
+  const t = secIndex(fs, fs.tail);
+  const end = t * fs.sector + fs.sector;
+  let a = t * fs.sector + HEADER;
+  let sum = 0;
+  let big = 0;
+  while (fs.state[t] === S_USED) {
+    const type = recRead(fs, a, end, false);
+    if (type === END || type === STOP) break;
+    const i = fs.at;
+    if (type === T_DATA || type === T_NAME || type === T_MOVE) {
+      const first = type === T_MOVE ? 12 : 0;
+      for (let p = first; p < (type === T_MOVE ? fs.size - 4 : 4); ) {
+        const tag = get32(fs.win, i + p);
+        const esize = 4 + pad4(tag & 0xfff);
+        if (a + p >= t * fs.sector + fs.cursor && live(fs, tag, a + p)) {
+          sum += esize;
+          if (esize > big) big = esize;
+        }
+        p += esize;
+      }
+    }
+    a += fs.size;
+  }
+  fs.probe = fs.tail * 65536 + fs.cursor;
+  fs.held = sum;
+  fs.big = big;
+  return sum;
+}
+
+/**
+ * One unit of GC on the tail sector: move one batch of its live entries to
+ * the head in a MOVE record (returns 1), or erase it when none is left (2).
+ * 0: only the head is in use.
+ */
+function gcStep(fs: Fs, floor: number): number {
+  if (fs.tail >= fs.seq) return 0;
+  const t = secIndex(fs, fs.tail);
+  const left = tailLive(fs);
+  if (left > 0) {
+    // Start or continue only if all of the tail's live data fits above `floor`: a reclaim never wedges half done.
+    let k = 0;
+    for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s]) k++;
+    // A new sector holds its snapshot, and wastes less than one entry at its end.
+    const per = fs.sector - HEADER - recordSize(SNAP_FIXED + ENTRY * k) - fs.big - 16;
+    const need = left + 16 * Math.ceil(left / (fs.record - 16)) + 64;
+    if (fs.sector - fs.pos + Math.max(0, freeCount(fs) - floor) * per < need) return ENOSPC;
+  }
+  const end = t * fs.sector + fs.sector;
+  let out: Uint8Array | null = null;
+  let n = 12;
+  let cap = fs.record;
+  const names: number[] = [];
+  let entries = 0;
+  let a = t * fs.sector + fs.walk;
+  const min = t * fs.sector + fs.cursor;
+  let stop = -1;
+  if (fs.state[t] === S_USED) {
+    for (;;) {
+      const type = recRead(fs, a, end, true);
+      if (type === END || type === STOP) break;
+      const size = fs.size;
+      const i = fs.at;
+      if (type === T_DATA || type === T_NAME || type === T_MOVE) {
+        let p = type === T_MOVE ? 12 : 0;
+        const last = type === T_MOVE ? size - 4 : 4;
+        while (p < last) {
+          const w = fs.win;
+          const tag = get32(w, i + p);
+          const esize = 4 + pad4(tag & 0xfff);
+          if (a + p >= min && live(fs, tag, a + p)) {
+            if (out === null) {
+              const room = fs.sector - fs.pos;
+              if (room >= 64 && room >= n + esize + 4) cap = Math.min(cap, room);
+              out = new Uint8Array(cap);
+            }
+            if (n + esize + 4 > cap) {
+              stop = a + p;
+              break;
+            }
+            out.set(w.subarray(i + p, i + p + esize), n);
+            if (((tag >>> 12) & 15) === T_NAME) names.push(slotFind(fs, tag >>> 16), n);
+            n += esize;
+            entries++;
+          }
+          p += esize;
+        }
+        if (stop >= 0) break;
+      }
+      a += size;
+    }
+  }
+  if (out !== null) {
+    if (stop < 0) stop = a;
+    const r = room(fs, n + 4, 2);
+    if (r < 0) return r;
+    const at = fs.head * fs.sector + fs.pos;
+    put32(out, 0, tagMake(n - 4, T_MOVE, NONE));
+    put32(out, 4, fs.tail);
+    put32(out, 8, stop - t * fs.sector);
+    put32(out, n, fs.crc(out.subarray(0, n)) >>> 0);
+    put(fs, at, out.subarray(0, n + 4));
+    fs.pos += n + 4;
+    for (let k = 0; k < names.length; k += 2) fs.locs[names[k]] = at + names[k + 1];
+    fs.gc.moved += entries;
+    fs.gc.bytes += n - 12;
+    fs.cursor = stop - t * fs.sector;
+    fs.walk = a - t * fs.sector;
+    // What was moved is exactly the live entries between the old and the new cursor.
+    fs.held = left - (n - 12);
+    fs.probe = fs.tail * 65536 + fs.cursor;
+    return 1;
+  }
+  secErase(fs, t);
+  fs.tail++;
+  fs.cursor = HEADER;
+  fs.walk = HEADER;
+  fs.probe = -1;
+  return 2;
+}
+
+/** Reclaim tail sectors until `need` sectors are free; ENOSPC after a lap without gain. */
+function reclaim(fs: Fs, need: number, floor: number): number {
+  if (fs.full && need > 1) return ENOSPC;
+  let laps = fs.count;
+  while (freeCount(fs) < need) {
+    if (laps-- <= 0) {
+      fs.full = 1;
+      return ENOSPC;
+    }
+    let r = 1;
+    while (r === 1) {
+      r = gcStep(fs, floor);
+      fs.gc.forced++;
+    }
+    if (r <= 0) {
+      fs.full = 1;
+      return r < 0 ? r : ENOSPC;
+    }
+  }
+  return OK;
+}
+
+/**
+ * Make room for `size` bytes at the head. level 0: user data (keeps RESERVE
+ * sectors free); 1: a removal (may use the reserve); 2: the GC itself.
+ */
+function room(fs: Fs, size: number, level: number): number {
+  if (fs.pos + size <= fs.sector) return OK;
+  const need = level === 0 ? RESERVE + 1 : 1;
+  if (freeCount(fs) < need) {
+    if (level === 2) return ENOSPC;
+    const r = reclaim(fs, need, level === 0 ? 1 : 0);
+    if (r < 0) return r;
+  }
+  secAlloc(fs);
+  return OK;
+}
+
+/** Fill in the DATA record of the write buffer; returns its size. */
+function dataRecord(fs: Fs, s: number): number {
+  const b = fs.buf;
+  const len = 4 + fs.fill;
+  const body = 4 + pad4(len);
+  put32(b, 0, tagMake(len, T_DATA, fs.ids[s]));
+  put32(b, 4, fs.sizes[s]);
+  for (let k = 4 + len; k < body; k++) b[k] = 0;
+  put32(b, body, fs.crc(b.subarray(0, body)) >>> 0);
+  return body + 4;
+}
+
+/** Write a NAME record into b at o; returns its size. */
+function nameRecord(fs: Fs, b: Uint8Array, o: number, id: number, name: Uint8Array, old: number): number {
+  const len = 4 + name.length;
+  const body = 4 + pad4(len);
+  put32(b, o, tagMake(len, T_NAME, id));
+  put16(b, o + 4, old);
+  put16(b, o + 6, NONE);
+  b.set(name, o + 8);
+  for (let k = o + 4 + len; k < o + body; k++) b[k] = 0;
+  put32(b, o + body, fs.crc(b.subarray(o, o + body)) >>> 0);
+  return body + 4;
+}
+
+/** Write the buffered appends as one DATA record. */
+function flush(fs: Fs): number {
+  const s = fs.owner;
+  if (s < 0 || fs.fill === 0) return OK;
+  const r = room(fs, recordSize(4 + fs.fill), 0);
+  if (r < 0) return r;
+  const size = dataRecord(fs, s);
+  put(fs, fs.head * fs.sector + fs.pos, fs.buf.subarray(0, size));
+  fs.pos += size;
+  fs.sizes[s] += fs.fill;
+  fs.fill = 0;
+  return OK;
+}
+
+/** Name bytes (printable ASCII, 1..28), or EINVAL / ENAMETOOLONG. */
+function nameBytes(name: string): Uint8Array | number {
+  const n = name.length;
+  if (n < 1) return EINVAL;
+  if (n > NAME_MAX) return ENAMETOOLONG;
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 32 || c > 126) return EINVAL;
+    b[i] = c;
+  }
+  return b;
+}
+
+/** The name bytes of the NAME record or entry at extent offset loc. */
+/** @internal */
+export function nameAt(fs: Fs, loc: number): Uint8Array {
+  let i = winAt(fs, loc, 4);
+  const len = get32(fs.win, i) & 0xfff;
+  i = winAt(fs, loc, 4 + len);
+  return fs.win.subarray(i + 8, i + 4 + len);
+}
+
+function lookup(fs: Fs, name: Uint8Array, hash: number): number {
+  for (let s = 0; s < fs.kinds.length; s++) {
+    if (fs.kinds[s] !== K_LIVE || fs.hashes[s] !== hash) continue;
+    const m = nameAt(fs, fs.locs[s]);
+    if (m.length !== name.length) continue;
+    let k = 0;
+    while (k < m.length && m[k] === name[k]) k++;
+    if (k === m.length) return s;
+  }
+  return -1;
+}
+
+/** Validate a config against the extent and build an unmounted Fs (or a code). */
+function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefined): Fs | number {
+  const c: FsConfig = config || {};
+  const sector = flash.sector;
+  const count = flash.count;
+  if (sector < 512 || (sector & (sector - 1)) !== 0 || count < RESERVE + 2 || count > 65535) return EINVAL;
+  const files = c.files || Math.min(64, Math.floor((sector / 2 - 8 - SNAP_FIXED) / ENTRY));
+  const handles = c.handles || 4;
+  const record = recordMax(sector);
+  const cap = Math.min(c.buffer || 512, record - 24);
+  const chunk = c.read || Math.min(2048, sector);
+  const snap = 8 + SNAP_FIXED + ENTRY * files;
+  let spare = c.spare || 8;
+  if (spare < RESERVE + 2) spare = RESERVE + 2;
+  if (spare > count - 1) spare = count - 1;
+  if (files > 1024 || handles > 255 || cap < 16 || chunk < record || chunk < snap || chunk > sector || snap > sector / 2) return EINVAL;
+  const hname: string[] = [];
+  for (let h = 0; h < handles; h++) hname.push("");
+  const hslot = new Int16Array(handles);
+  for (let h = 0; h < handles; h++) hslot[h] = -1;
+  return {
+    flash: flash,
+    crc: services.crc32,
+    pos: sector,
+    head: count - 1,
+    seq: 0,
+    buf: new Uint8Array(recordSize(4 + cap) + recordSize(4 + NAME_MAX)),
+    fill: 0,
+    owner: -1,
+    win: new Uint8Array(0),
+    base: 0,
+    size: 0,
+    at: 0,
+    ids: new Uint16Array(files),
+    kinds: new Uint8Array(files),
+    sizes: new Uint32Array(files),
+    lows: new Uint32Array(files),
+    hashes: new Uint32Array(files),
+    locs: new Uint32Array(files),
+    hslot: hslot,
+    hmode: new Uint8Array(handles),
+    hseq: new Uint32Array(handles),
+    hname: hname,
+    tail: 1,
+    cursor: HEADER,
+    walk: HEADER,
+    next: 1,
+    state: new Uint8Array(count),
+    sector: sector,
+    count: count,
+    record: record,
+    cap: cap,
+    chunk: chunk,
+    spare: spare,
+    full: 0,
+    laps: 0,
+    probe: -1,
+    held: 0,
+    big: 0,
+    lost: 0,
+    open: 1,
+    gc: { moved: 0, bytes: 0, erases: 0, forced: 0 },
+  };
+}
+
+/**
+ * Format: erase every sector of the extent, mark it, open sector 0 with an
+ * empty snapshot. Destroys all data. Returns 0 or EINVAL (bad geometry/config).
+ */
+export function fsFormat(flash: FlashExtent, services: Services, config?: FsConfig): number {
+  const f = fsNew(flash, services, config);
+  if (typeof f === "number") return f;
+  for (let i = 0; i < f.count; i++) secErase(f, i);
+  secAlloc(f);
+  return OK;
+}
+
+/** Load a snapshot record at fs.at (body length len). */
+function snapLoad(fs: Fs, len: number): number {
+  const w = fs.win;
+  const i = fs.at;
+  fs.next = get32(w, i + 4);
+  fs.tail = get32(w, i + 8);
+  fs.cursor = get32(w, i + 12);
+  for (let s = 0; s < fs.kinds.length; s++) fs.kinds[s] = 0;
+  for (let o = i + 4 + SNAP_FIXED; o < i + 4 + len; o += ENTRY) {
+    const s = slotNew(fs, get16(w, o), get16(w, o + 2) === K_LIVE ? K_LIVE : K_PENDING);
+    if (s < 0) return ENFILE;
+    fs.sizes[s] = get32(w, o + 4);
+    fs.lows[s] = get32(w, o + 8);
+    fs.hashes[s] = get32(w, o + 12);
+    fs.locs[s] = get32(w, o + 16);
+  }
+  return OK;
+}
+
+/** Apply one record found after the snapshot of the head sector. */
+function replay(fs: Fs, type: number, a: number): number {
+  const w = fs.win;
+  const i = fs.at;
+  const tag = get32(w, i);
+  const id = tag >>> 16;
+  const len = tag & 0xfff;
+  if (type === T_DATA || type === T_NAME) {
+    idSeen(fs, id);
+    let s = slotFind(fs, id);
+    if (s < 0) s = slotNew(fs, id, K_PENDING);
+    if (s < 0) return ENFILE;
+    if (type === T_DATA) {
+      const e = get32(w, i + 4) + len - 4;
+      if (e > fs.sizes[s]) fs.sizes[s] = e;
+    } else {
+      fs.kinds[s] = K_LIVE;
+      fs.hashes[s] = fs.crc(w.subarray(i + 8, i + 4 + len)) >>> 0;
+      fs.locs[s] = a;
+      const old = get16(w, i + 4);
+      const o = old === NONE || old === id ? -1 : slotFind(fs, old);
+      if (o >= 0) fs.kinds[o] = 0;
+    }
+  } else if (type === T_DEL) {
+    const s = slotFind(fs, id);
+    if (s >= 0) fs.kinds[s] = 0;
+  } else if (type === T_MOVE) {
+    fs.tail = get32(w, i + 4);
+    fs.cursor = get32(w, i + 8);
+    for (let p = 12; p < len + 4; ) {
+      const t = get32(w, i + p);
+      if (((t >>> 12) & 15) === T_NAME) {
+        const s = slotFind(fs, t >>> 16);
+        if (s >= 0) fs.locs[s] = a + p;
+      }
+      p += 4 + pad4(t & 0xfff);
+    }
+  }
+  return OK;
+}
+
+/** Rebuild the state from head sector h: its snapshot, then every record after it. */
+function mountHead(fs: Fs, h: number, seq: number): number {
+  fs.head = h;
+  fs.seq = seq;
+  const base = h * fs.sector;
+  const end = base + fs.sector;
+  let t = recRead(fs, base + HEADER, end, true);
+  if (t !== T_SNAP) return ECORRUPT;
+  let r = snapLoad(fs, fs.size - 8);
+  if (r < 0) return r;
+  let a = base + HEADER + fs.size;
+  for (;;) {
+    t = recRead(fs, a, end, true);
+    if (t <= 0) break;
+    if (t !== T_SNAP) {
+      r = replay(fs, t, a);
+      if (r < 0) return r;
+    }
+    a += fs.size;
+  }
+  fs.pos = a - base;
+  if (t !== END) fs.pos = fs.sector;
+  for (let p = a; p < end && fs.pos < fs.sector; ) {
+    const i = winAt(fs, p, 4);
+    const m = Math.min(fs.win.length - i, end - p);
+    for (let k = 0; k < m; k++) if (fs.win[i + k] !== 255) fs.pos = fs.sector;
+    p += m;
+  }
+  for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s] === K_PENDING) fs.kinds[s] = 0;
+  return OK;
+}
+
+/**
+ * Mount: read every sector header, rebuild the state from the newest
+ * sector's snapshot and the records after it. Never writes, never formats.
+ * Returns the Fs, or ECORRUPT (no file system found), EINVAL (formatted for
+ * another geometry or format version, or a bad config), ENFILE (more files
+ * than `config.files`).
+ */
+export function fsMount(flash: FlashExtent, services: Services, config?: FsConfig): Fs | number {
+  const f = fsNew(flash, services, config);
+  if (typeof f === "number") return f;
+  const fs = f;
+  const n = fs.count;
+  const seqs = new Uint32Array(n);
+  const geo = geometryWord(fs.sector, n);
+  let foreign = 0;
+  for (let i = 0; i < n; i++) {
+    const h = flash.read(i * fs.sector, HEADER);
+    let st = S_DIRTY;
+    if (get32(h, 0) === MAGIC) {
+      if (get32(h, 4) >>> 16 !== FS_FORMAT_VERSION >>> 16 || get32(h, 8) !== geo) foreign++;
+      else if (get32(h, 16) === 0xffffffff && get32(h, 20) === 0xffffffff) st = S_READY;
+      else if (get32(h, 20) === headerCrc(fs, get32(h, 16))) {
+        st = S_USED;
+        seqs[i] = get32(h, 16);
+      }
+    }
+    fs.state[i] = st;
+  }
+  for (;;) {
+    let h = -1;
+    for (let i = 0; i < n; i++) if (fs.state[i] === S_USED && (h < 0 || seqs[i] > seqs[h])) h = i;
+    if (h < 0) return foreign ? EINVAL : ECORRUPT;
+    const r = mountHead(fs, h, seqs[h]);
+    if (r === OK) break;
+    if (r !== ECORRUPT) return r;
+    fs.state[h] = S_DIRTY;
+  }
+  if (fs.tail > fs.seq || fs.seq - fs.tail >= n) {
+    fs.tail = fs.seq - n + 1;
+    fs.cursor = HEADER;
+  }
+  while (fs.tail < fs.seq) {
+    const i = secIndex(fs, fs.tail);
+    if (fs.state[i] === S_USED && seqs[i] === fs.tail) break;
+    fs.tail++;
+    fs.cursor = HEADER;
+  }
+  fs.walk = HEADER;
+  for (let s = fs.tail; s <= fs.seq; s++) {
+    const i = secIndex(fs, s);
+    if (fs.state[i] !== S_USED || seqs[i] !== s) {
+      fs.state[i] = S_LOST;
+      fs.lost++;
+    }
+  }
+  for (let k = 1; k <= freeCount(fs); k++) {
+    const i = (fs.head + k) % n;
+    if (fs.state[i] !== S_READY) fs.state[i] = S_DIRTY;
+  }
+  for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s] && fs.lows[s] < fs.tail) fs.lows[s] = fs.tail;
+  return fs;
+}
+
+function handleSlot(fs: Fs, h: number): number {
+  alive(fs);
+  if (!(h >= 0 && h < fs.hslot.length) || fs.hslot[h] === -1) throw misuse(EBADF, "file handle is not open");
+  return fs.hslot[h];
+}
+
+/**
+ * Open `name`. flags: 0 read; OPEN_APPEND write at the end; OPEN_CREATE
+ * create if missing (durable when this returns); OPEN_EXCL with CREATE fail
+ * if it exists; OPEN_REPLACE write a new version, invisible until fileClose
+ * atomically swaps it in. Returns a handle >= 0, or ENOENT, EEXIST, EINVAL,
+ * ENAMETOOLONG, EMFILE, ENFILE, ENOSPC.
+ */
+export function fileOpen(fs: Fs, name: string, flags: number): number {
+  alive(fs);
+  const nb = nameBytes(name);
+  if (typeof nb === "number") return nb;
+  let h = 0;
+  while (h < fs.hslot.length && fs.hslot[h] !== -1) h++;
+  if (h === fs.hslot.length) return EMFILE;
+  const hash = fs.crc(nb) >>> 0;
+  let s = lookup(fs, nb, hash);
+  let mode = flags & OPEN_APPEND ? H_WRITE : 0;
+  if (flags & OPEN_REPLACE) {
+    s = slotNew(fs, idNew(fs), K_PENDING);
+    if (s < 0) return ENFILE;
+    fs.hashes[s] = hash;
+    mode = H_WRITE | H_REPLACE;
+  } else if (s < 0) {
+    if (!(flags & OPEN_CREATE)) return ENOENT;
+    const r = room(fs, recordSize(4 + nb.length), 0);
+    if (r < 0) return r;
+    s = slotNew(fs, idNew(fs), K_LIVE);
+    if (s < 0) return ENFILE;
+    const b = new Uint8Array(recordSize(4 + nb.length));
+    nameRecord(fs, b, 0, fs.ids[s], nb, NONE);
+    fs.locs[s] = fs.head * fs.sector + fs.pos;
+    fs.hashes[s] = hash;
+    put(fs, fs.locs[s], b);
+    fs.pos += b.length;
+  } else if (flags & OPEN_CREATE && flags & OPEN_EXCL) return EEXIST;
+  fs.hslot[h] = s;
+  fs.hmode[h] = mode;
+  fs.hseq[h] = 0;
+  fs.hname[h] = name;
+  return h;
+}
+
+/**
+ * Append `data` to the file. Buffered: durable only after fileSync or
+ * fileClose (or when the buffer fills). Returns the bytes taken (fewer than
+ * given when the device fills up), or EBADF (not open for writing, or
+ * stale) or ENOSPC. After a short or failed write on an OPEN_REPLACE
+ * handle, fileClose discards the new version (it would be truncated).
+ */
+export function fileWrite(fs: Fs, h: number, data: Uint8Array): number {
+  const s = handleSlot(fs, h);
+  if (s < 0 || !(fs.hmode[h] & H_WRITE)) return EBADF;
+  if (fs.owner !== s) {
+    const r = flush(fs);
+    if (r < 0) {
+      fs.hmode[h] |= H_FAILED;
+      return r;
+    }
+    fs.owner = s;
+  }
+  let done = 0;
+  while (done < data.length) {
+    if (fs.fill === fs.cap) {
+      const r = flush(fs);
+      if (r < 0) {
+        fs.hmode[h] |= H_FAILED;
+        return done > 0 ? done : r;
+      }
+    }
+    const k = Math.min(fs.cap - fs.fill, data.length - done);
+    fs.buf.set(data.subarray(done, done + k), 8 + fs.fill);
+    fs.fill += k;
+    done += k;
+  }
+  return done;
+}
+
+/**
+ * Make every byte appended so far durable: after this returns 0 the data
+ * survives any power cut. Appends of up to `buffer` bytes between two syncs
+ * become durable all together or not at all. Returns 0, EBADF or ENOSPC.
+ */
+export function fileSync(fs: Fs, h: number): number {
+  const s = handleSlot(fs, h);
+  if (s < 0) return EBADF;
+  return fs.owner === s ? flush(fs) : OK;
+}
+
+/** Swap a replacing version in: its last data and its NAME record in one program. */
+function commit(fs: Fs, h: number, p: number): number {
+  const nb = nameBytes(fs.hname[h]) as Uint8Array;
+  if (fs.owner !== p && fs.fill) {
+    const r = flush(fs);
+    if (r < 0) return r;
+  }
+  const n = fs.owner === p ? fs.fill : 0;
+  const dsize = n ? recordSize(4 + n) : 0;
+  const r = room(fs, dsize + recordSize(4 + nb.length), 0);
+  if (r < 0) return r;
+  const old = lookup(fs, nb, fs.hashes[p]);
+  if (n) dataRecord(fs, p);
+  const size = dsize + nameRecord(fs, fs.buf, dsize, fs.ids[p], nb, old >= 0 ? fs.ids[old] : NONE);
+  const at = fs.head * fs.sector + fs.pos;
+  put(fs, at, fs.buf.subarray(0, size));
+  fs.pos += size;
+  fs.sizes[p] += n;
+  if (fs.owner === p) {
+    fs.fill = 0;
+    fs.owner = -1;
+  }
+  fs.kinds[p] = K_LIVE;
+  fs.locs[p] = at + dsize;
+  if (old >= 0) slotFree(fs, old);
+  return OK;
+}
+
+/**
+ * Close a handle: flush its appends; for OPEN_REPLACE, atomically replace
+ * the file with the new version. The handle is closed whatever happens.
+ * Returns 0, or ENOSPC: then a replacement did not happen (the old version
+ * stays, the new one is discarded) and appends not yet synced are dropped;
+ * everything synced before stays.
+ */
+export function fileClose(fs: Fs, h: number): number {
+  const s = handleSlot(fs, h);
+  let r = OK;
+  if (s >= 0) {
+    const replace = fs.hmode[h] & H_REPLACE;
+    r = replace ? (fs.hmode[h] & H_FAILED ? ENOSPC : commit(fs, h, s)) : fs.owner === s ? flush(fs) : OK;
+    if (r < 0 && replace) slotFree(fs, s);
+    else if (r < 0 && fs.owner === s) {
+      fs.owner = -1;
+      fs.fill = 0;
+    }
+  }
+  fs.hslot[h] = -1;
+  fs.hname[h] = "";
+  return r;
+}
+
+/** Copy the overlap of the DATA record/entry at fs.win[j] with [lo, hi) into out. */
+function copyData(fs: Fs, j: number, lo: number, hi: number, out: Uint8Array): number {
+  const w = fs.win;
+  const off = get32(w, j + 4);
+  const x = Math.max(lo, off);
+  const y = Math.min(hi, off + (get32(w, j) & 0xfff) - 4);
+  if (x >= y) return 0;
+  out.set(w.subarray(j + 8 + x - off, j + 8 + y - off), x - lo);
+  return y - x;
+}
+
+/** Collect the bytes of file `id` in [lo, hi) found in sector i from offset `from`. */
+function scanSector(fs: Fs, i: number, from: number, id: number, lo: number, hi: number, out: Uint8Array): number {
+  const base = i * fs.sector;
+  const end = base + fs.sector;
+  const min = base + from;
+  let a = base + HEADER;
+  let got = 0;
+  for (;;) {
+    const t = recRead(fs, a, end, false);
+    if (t === END || t === STOP) break;
+    const size = fs.size;
+    const j = fs.at;
+    if (t === T_DATA && a >= min && get32(fs.win, j) >>> 16 === id && crcOk(fs, j, size)) {
+      got += copyData(fs, j, lo, hi, out);
+    } else if (t === T_MOVE && a + size > min && crcOk(fs, j, size)) {
+      for (let p = 12; p < size - 4; ) {
+        const tag = get32(fs.win, j + p);
+        if (a + p >= min && tag >>> 16 === id && ((tag >>> 12) & 15) === T_DATA) got += copyData(fs, j + p, lo, hi, out);
+        p += 4 + pad4(tag & 0xfff);
+      }
+    }
+    a += size;
+  }
+  return got;
+}
+
+/**
+ * Read up to out.length bytes of the file at `offset` into `out`. Returns
+ * the bytes read (0 at or past the end), EBADF (stale), or ECORRUPT (part
+ * of the range is missing or fails its CRC).
+ */
+export function fileRead(fs: Fs, h: number, offset: number, out: Uint8Array): number {
+  const s = handleSlot(fs, h);
+  if (s < 0) return EBADF;
+  const flashed = fs.sizes[s];
+  const size = flashed + (fs.owner === s ? fs.fill : 0);
+  if (offset >= size) return 0;
+  const n = Math.min(out.length, size - offset);
+  if (offset + n > flashed) {
+    const from = Math.max(offset, flashed);
+    out.set(fs.buf.subarray(8 + from - flashed, 8 + offset + n - flashed), from - offset);
+  }
+  const need = Math.min(offset + n, flashed) - offset;
+  if (need <= 0) return n;
+  const id = fs.ids[s];
+  const first = Math.max(fs.lows[s], fs.tail);
+  const span = fs.seq - first + 1;
+  let start = fs.hseq[h];
+  if (start < first || start > fs.seq) start = first;
+  let got = 0;
+  for (let k = 0; k < span && got < need; k++) {
+    let q = start + k;
+    if (q > fs.seq) q -= span;
+    const i = secIndex(fs, q);
+    if (fs.state[i] !== S_USED) continue;
+    const g = scanSector(fs, i, q === fs.tail ? fs.cursor : HEADER, id, offset, offset + need, out);
+    if (g > 0) {
+      got += g;
+      fs.hseq[h] = q;
+    }
+  }
+  return got < need ? ECORRUPT : n;
+}
+
+/** Bytes in the file, buffered appends included; EBADF if stale. */
+export function fileSize(fs: Fs, h: number): number {
+  const s = handleSlot(fs, h);
+  if (s < 0) return EBADF;
+  return fs.sizes[s] + (fs.owner === s ? fs.fill : 0);
+}
+
+/** Remove a file. Returns 0, ENOENT, EBUSY (open), EINVAL, ENOSPC. */
+export function fsRemove(fs: Fs, name: string): number {
+  alive(fs);
+  const nb = nameBytes(name);
+  if (typeof nb === "number") return nb;
+  const s = lookup(fs, nb, fs.crc(nb) >>> 0);
+  if (s < 0) return ENOENT;
+  for (let h = 0; h < fs.hslot.length; h++) if (fs.hslot[h] === s) return EBUSY;
+  const r = room(fs, 8, 1);
+  if (r < 0) return r;
+  const b = new Uint8Array(8);
+  put32(b, 0, tagMake(0, T_DEL, fs.ids[s]));
+  put32(b, 4, fs.crc(b.subarray(0, 4)) >>> 0);
+  put(fs, fs.head * fs.sector + fs.pos, b);
+  fs.pos += 8;
+  slotFree(fs, s);
+  return OK;
+}
+
+/** A file's name and size. */
+export interface FileInfo {
+  name: string;
+  size: number;
+}
+
+/** @internal */
+export function infoOf(fs: Fs, s: number): FileInfo {
+  const m = nameAt(fs, fs.locs[s]);
+  let name = "";
+  for (let k = 0; k < m.length; k++) name += String.fromCharCode(m[k]);
+  return { name: name, size: fs.sizes[s] + (fs.owner === s ? fs.fill : 0) };
+}
+
+/** Every live file, in file-table order. */
+export function fsList(fs: Fs): FileInfo[] {
+  alive(fs);
+  const r: FileInfo[] = [];
+  for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s] === K_LIVE) r.push(infoOf(fs, s));
+  return r;
+}
+
+/** One file's name and size, or ENOENT / EINVAL / ENAMETOOLONG. */
+export function fsStat(fs: Fs, name: string): FileInfo | number {
+  alive(fs);
+  const nb = nameBytes(name);
+  if (typeof nb === "number") return nb;
+  const s = lookup(fs, nb, fs.crc(nb) >>> 0);
+  return s < 0 ? ENOENT : infoOf(fs, s);
+}
+
+/**
+ * Garbage collection for idle time: at most `budget` steps, each one erase
+ * or one batch of moved records. It erases free sectors left dirty by a
+ * power cut, keeps RESERVE + 2 sectors free whatever it costs (that work
+ * would otherwise fall on a write), and up to `spare` when the tail is
+ * mostly dead. Returns 0 when it has nothing left to do, 1 when more work
+ * is pending, or a negative code.
+ */
+export function fsGc(fs: Fs, budget: number): number {
+  alive(fs);
+  for (let done = 0; ; done++) {
+    let dirty = -1;
+    const free = freeCount(fs);
+    for (let k = 1; k <= free && dirty < 0; k++) if (fs.state[(fs.head + k) % fs.count] !== S_READY) dirty = (fs.head + k) % fs.count;
+    if (free >= RESERVE + 2) fs.laps = 0;
+    const want = dirty >= 0 || (fs.laps < fs.count && (free < RESERVE + 2 || (free < fs.spare && tailLive(fs) * 4 <= fs.sector)));
+    if (!want) return 0;
+    if (done >= budget) return 1;
+    if (dirty >= 0) {
+      secErase(fs, dirty);
+      continue;
+    }
+    const r = gcStep(fs, 1);
+    if (r === ENOSPC) {
+      fs.laps = fs.count;
+      return 0;
+    }
+    if (r < 0) return r;
+    if (r === 0) return 0;
+    if (r === 2) fs.laps++;
+  }
+}
+
+/**
+ * Close every handle (committing replacements) and detach. Returns 0 or
+ * the first error a close returned (see fileClose); the fs is unmounted
+ * either way.
+ */
+export function fsUnmount(fs: Fs): number {
+  alive(fs);
+  let r = OK;
+  for (let h = 0; h < fs.hslot.length; h++) {
+    if (fs.hslot[h] !== -1) {
+      const c = fileClose(fs, h);
+      if (c < 0 && r === OK) r = c;
+    }
+  }
+  fs.open = 0;
+  return r;
+}

@@ -1,0 +1,19 @@
+/**
+ * libos/fs public API: one import for apps.
+ *
+ * Usage: `import { fsMount, fileOpen, OPEN_CREATE } from "../../libos/fs/index.ts"`
+ *
+ * Errors: see errors.ts; every function documents the codes it returns.
+ *
+ * Contract: SPEC.md (format), DESIGN.md (design and figures).
+ */
+export {
+  fsFormat, fsMount, fsUnmount, fsGc, fsRemove, fsList, fsStat,
+  fileOpen, fileWrite, fileSync, fileRead, fileClose, fileSize,
+  OPEN_APPEND, OPEN_CREATE, OPEN_EXCL, OPEN_REPLACE,
+} from "./fs.ts";
+export type { Fs, FsConfig, FsGcCounters, FileInfo } from "./fs.ts";
+export { fsCheck, fsStats, CHECK_BAD_RECORD, CHECK_LOST_SECTOR, CHECK_SHORT_FILE, CHECK_BAD_NAME, CHECK_NO_SNAPSHOT } from "./check.ts";
+export type { FsReport, FsStats } from "./check.ts";
+export * from "./errors.ts";
+export { FS_FORMAT_VERSION } from "./format.ts";

@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import {
+  EBADF, EBUSY, EEXIST, EINVAL, EMFILE, ENAMETOOLONG, ENFILE, ENOENT, OPEN_APPEND, OPEN_CREATE, OPEN_EXCL, OPEN_REPLACE,
+  fileClose, fileOpen, fileRead, fileSize, fileSync, fileWrite, fsCheck, fsGc, fsList, fsRemove, fsStat, fsStats, fsUnmount,
+} from "../../../libos/fs/index.ts";
+import { bytes, rig, slurp } from "./helpers.ts";
+
+describe.each([
+  [16, 4096],
+  [32, 1024],
+])("libos/fs API on %i x %i-byte sectors", (count, sector) => {
+  it("creates, appends, syncs and reads back at any offset, across a remount", () => {
+    const r = rig(count, sector, { files: 16 });
+    const h = fileOpen(r.fs, "a", OPEN_CREATE | OPEN_APPEND);
+    expect(h).toBeGreaterThanOrEqual(0);
+    const data = bytes(5000, 1);
+    for (let at = 0; at < data.length; at += 333) expect(fileWrite(r.fs, h, data.subarray(at, at + 333))).toBe(Math.min(333, data.length - at));
+    const out = new Uint8Array(700);
+    expect(fileRead(r.fs, h, 4500, out)).toBe(500);
+    expect(out.subarray(0, 500)).toEqual(data.subarray(4500));
+    expect(fileSync(r.fs, h)).toBe(0);
+    expect(fileClose(r.fs, h)).toBe(0);
+    expect(fsUnmount(r.fs)).toBe(0);
+    r.remount();
+    expect(slurp(r.fs, "a")).toEqual(data);
+    const h2 = fileOpen(r.fs, "a", 0);
+    expect(fileRead(r.fs, h2, 1234, out)).toBe(700);
+    expect(out).toEqual(data.subarray(1234, 1934));
+    expect(fileRead(r.fs, h2, 5000, out)).toBe(0);
+    expect(fsCheck(r.fs).ok).toBe(true);
+  });
+
+  it("makes a sync durable without unmount, and replaces files atomically", () => {
+    const r = rig(count, sector, { files: 16 });
+    const h = fileOpen(r.fs, "log", OPEN_CREATE | OPEN_APPEND);
+    fileWrite(r.fs, h, bytes(40, 2));
+    fileSync(r.fs, h);
+    fileWrite(r.fs, h, bytes(8, 3)); // never synced: may be lost
+    const c = fileOpen(r.fs, "cfg", OPEN_REPLACE);
+    fileWrite(r.fs, c, bytes(64, 4));
+    expect(fileClose(r.fs, c)).toBe(0);
+    const c2 = fileOpen(r.fs, "cfg", OPEN_REPLACE);
+    fileWrite(r.fs, c2, bytes(10, 5));
+    expect(slurp(r.fs, "cfg")).toEqual(bytes(64, 4)); // invisible until close
+    r.remount(); // power cut: no unmount
+    expect(slurp(r.fs, "cfg")).toEqual(bytes(64, 4));
+    expect((slurp(r.fs, "log") as Uint8Array).subarray(0, 40)).toEqual(bytes(40, 2));
+  });
+
+  it("returns the documented codes for expected failures", () => {
+    const r = rig(count, sector, { files: 4, handles: 2 });
+    const fs = r.fs;
+    expect(fileOpen(fs, "missing", 0)).toBe(ENOENT);
+    expect(fileOpen(fs, "x".repeat(29), OPEN_CREATE)).toBe(ENAMETOOLONG);
+    expect(fileOpen(fs, "", OPEN_CREATE)).toBe(EINVAL);
+    expect(fileOpen(fs, "bad\nname", OPEN_CREATE)).toBe(EINVAL);
+    const a = fileOpen(fs, "x".repeat(28), OPEN_CREATE | OPEN_APPEND);
+    expect(a).toBeGreaterThanOrEqual(0);
+    expect(fileOpen(fs, "x".repeat(28), OPEN_CREATE | OPEN_EXCL)).toBe(EEXIST);
+    const b = fileOpen(fs, "b", OPEN_CREATE);
+    expect(fileOpen(fs, "c", OPEN_CREATE)).toBe(EMFILE);
+    expect(fileWrite(fs, b, bytes(4, 1))).toBe(EBADF); // read-only handle
+    expect(fsRemove(fs, "b")).toBe(EBUSY);
+    fileClose(fs, b);
+    expect(fsRemove(fs, "b")).toBe(0);
+    expect(fsRemove(fs, "b")).toBe(ENOENT);
+    fileClose(fs, a);
+    for (const n of ["c", "d", "e"]) fileClose(fs, fileOpen(fs, n, OPEN_CREATE));
+    expect(fileOpen(fs, "f", OPEN_CREATE)).toBe(ENFILE);
+    expect(fsStat(fs, "c")).toEqual({ name: "c", size: 0 });
+    expect(fsList(fs).map((f) => f.name).sort()).toEqual(["c", "d", "e", "x".repeat(28)]);
+  });
+
+  it("throws an Error with a code on misuse", () => {
+    const r = rig(count, sector);
+    expect(() => fileRead(r.fs, 3, 0, new Uint8Array(1))).toThrow(expect.objectContaining({ code: EBADF }));
+    fsUnmount(r.fs);
+    expect(() => fileOpen(r.fs, "a", OPEN_CREATE)).toThrow(expect.objectContaining({ code: EINVAL }));
+  });
+
+  it("makes handles on a replaced file stale", () => {
+    const r = rig(count, sector);
+    fileClose(r.fs, fileOpen(r.fs, "f", OPEN_CREATE));
+    const old = fileOpen(r.fs, "f", 0);
+    const n = fileOpen(r.fs, "f", OPEN_REPLACE);
+    fileWrite(r.fs, n, bytes(3, 1));
+    expect(fileClose(r.fs, n)).toBe(0);
+    expect(fileSize(r.fs, old)).toBe(EBADF);
+    expect(fileRead(r.fs, old, 0, new Uint8Array(3))).toBe(EBADF);
+    expect(fileClose(r.fs, old)).toBe(0);
+  });
+});
+
+describe("libos/fs capacity", () => {
+  it("holds 64 files with 28-character names across remounts", () => {
+    const r = rig(64, 4096);
+    const name = (i: number) => `file-${String(i).padStart(2, "0")}-${"n".repeat(20)}`;
+    for (let i = 0; i < 64; i++) {
+      const h = fileOpen(r.fs, name(i), OPEN_CREATE | OPEN_APPEND);
+      expect(h).toBeGreaterThanOrEqual(0);
+      fileWrite(r.fs, h, bytes(100 + i, i));
+      expect(fileClose(r.fs, h)).toBe(0);
+    }
+    expect(fileOpen(r.fs, "one-too-many", OPEN_CREATE)).toBe(ENFILE);
+    r.remount();
+    expect(fsList(r.fs)).toHaveLength(64);
+    for (let i = 0; i < 64; i++) expect(slurp(r.fs, name(i))).toEqual(bytes(100 + i, i));
+    expect(fsCheck(r.fs).ok).toBe(true);
+  });
+
+  it("stores one file nearly as large as the extent, and keeps its data through GC laps", () => {
+    const r = rig(16, 4096);
+    const h = fileOpen(r.fs, "big", OPEN_CREATE | OPEN_APPEND);
+    const chunk = 500;
+    let size = 0;
+    for (;;) {
+      const w = fileWrite(r.fs, h, bytes(chunk, size));
+      if (w < chunk || fileSync(r.fs, h) < 0) break;
+      size += chunk;
+      fsGc(r.fs, 2);
+    }
+    expect(size).toBeGreaterThan(12 * 4096 * 0.9);
+    const out = slurp(r.fs, "big") as Uint8Array;
+    for (let at = 0; at < size; at += chunk) expect(out.subarray(at, at + chunk)).toEqual(bytes(chunk, at));
+    // Churn a small file: the ring must keep moving the big one (static wear levelling).
+    fileClose(r.fs, h);
+    expect(fsRemove(r.fs, "big")).toBe(0);
+    const s = fileOpen(r.fs, "s", OPEN_CREATE | OPEN_APPEND);
+    for (let i = 0; i < 2000; i++) {
+      fileWrite(r.fs, s, bytes(32, i));
+      fileSync(r.fs, s);
+      fsGc(r.fs, 4);
+    }
+    const erases = fsStats(r.fs).erases;
+    expect(Math.max(...erases) - Math.min(...erases)).toBeLessThanOrEqual(1);
+  });
+});

@@ -1,0 +1,279 @@
+/**
+ * `exo fs IMAGE <ls|cat NAME|stat NAME|check|wear>`: read a libos/fs file
+ * system out of a flash image (saved by `exo sim --flash`, or read from a
+ * device), without changing it. Uses the device code itself over a
+ * read-only extent, so what it shows is what the device would see.
+ *
+ * Registration (for tools/cli/main.ts):
+ *   program.command("fs <image> <action> [name]")
+ *     action: ls | cat | stat | check | wear      (name: for cat and stat)
+ *     --base <offset>         byte offset of the file system in the image (default: found by its headers; hex ok)
+ *     --sector-size <bytes>   erase sector size (default: from the headers)
+ *     --count <sectors>       sectors in the file system (default: from the headers)
+ *     --svg <file>            wear: also write the wear map as SVG
+ *     --out <file>            cat: write the file's bytes here instead of printing them
+ *     --json                  print the result as JSON
+ *   The action is `run(options)`; `render(result)` is the human output;
+ *   `failed(result)` is true when check found problems (exit 1).
+ *
+ * Errors: UserError for an unreadable image, no file system found, an
+ * unknown action or file name.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { crc32 } from "node:zlib";
+import type { FlashExtent } from "../../../firmware/types.ts";
+import type { Fs } from "../../../libos/fs/fs.ts";
+import {
+  CHECK_BAD_NAME, CHECK_BAD_RECORD, CHECK_LOST_SECTOR, CHECK_NO_SNAPSHOT, CHECK_SHORT_FILE, ECORRUPT, EINVAL,
+  type FsReport, fileClose, fileOpen, fileRead, fileSize, fsCheck, fsList, fsMount, fsStat, fsStats,
+} from "../../../libos/fs/index.ts";
+import { FS_FORMAT_VERSION, HEADER, MAGIC, get32 } from "../../../libos/fs/format.ts";
+import { UserError } from "../errors.ts";
+
+export interface FsCommandOptions {
+  cwd?: string;
+  image: string;
+  action: string;
+  name?: string;
+  base?: string | number;
+  sectorSize?: string | number;
+  count?: string | number;
+  svg?: string;
+  out?: string;
+  json?: boolean;
+}
+
+export interface Geometry {
+  base: number;
+  sector: number;
+  count: number;
+}
+
+export type FsCommandResult =
+  | { action: "ls"; image: string; geometry: Geometry; files: { name: string; size: number }[]; live: number; room: number }
+  | { action: "cat"; image: string; name: string; size: number; out?: string; base64: string; text: string | null }
+  | { action: "stat"; image: string; name: string; size: number }
+  | { action: "check"; image: string; geometry: Geometry; report: FsReport; messages: string[] }
+  | { action: "wear"; image: string; geometry: Geometry; erases: (number | null)[]; min: number; max: number; mean: number; svg?: string };
+
+function number(v: string | number | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === "number" ? v : v.startsWith("0x") ? Number.parseInt(v, 16) : Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`--${what} must be a non-negative integer, got ${v}`);
+  return n;
+}
+
+/** Find the file system: the first sector header with our magic gives the geometry. */
+export function findGeometry(image: Uint8Array, base?: number, sector?: number, count?: number): Geometry {
+  const step = sector ?? 512;
+  const from = base ?? 0;
+  for (let at = from; at + HEADER <= image.length; at += step) {
+    if (get32(image, at) !== MAGIC || get32(image, at + 4) >>> 16 !== FS_FORMAT_VERSION >>> 16) continue;
+    const geo = get32(image, at + 8);
+    const size = sector ?? 1 << (geo >>> 16);
+    const n = count ?? (geo & 0xffff);
+    if (base === undefined && sector === undefined && (at - from) % size) continue;
+    // The first header found may sit after dirty sectors of the extent: the extent starts where all of it fits.
+    let start = base ?? at;
+    if (base === undefined) {
+      while (start - size >= 0 && start + n * size > image.length) start -= size;
+      let last = at;
+      for (let p = at; p + HEADER <= Math.min(image.length, at + n * size); p += size) if (get32(image, p) === MAGIC) last = p;
+      while (start > 0 && last - start >= n * size) start += size;
+    }
+    return { base: start, sector: size, count: Math.min(n, Math.floor((image.length - start) / size)) };
+  }
+  throw new UserError(
+    `no Exo file system found in the image${base !== undefined ? ` at offset 0x${base.toString(16)}` : ""}`,
+    "give --base (the offset of the file system's first sector) and --sector-size if the headers are damaged",
+  );
+}
+
+/** A read-only extent over an image; erase counts come from the sector headers. */
+function imageExtent(image: Uint8Array, g: Geometry): FlashExtent {
+  const refuse = () => {
+    throw new UserError("exo fs never writes to an image");
+  };
+  return {
+    sector: g.sector,
+    count: g.count,
+    read: (offset, length) => image.slice(g.base + offset, g.base + offset + length),
+    write: refuse,
+    erase: refuse,
+    erases: (i) => {
+      const at = g.base + i * g.sector;
+      return get32(image, at) === MAGIC ? get32(image, at + 12) : 0;
+    },
+  };
+}
+
+const services = {
+  crc32: (d: Uint8Array | string) => crc32(typeof d === "string" ? Buffer.from(d, "latin1") : d) >>> 0,
+  now: () => 0,
+  log: () => {},
+};
+
+function mount(image: Uint8Array, g: Geometry, path: string): Fs {
+  const fs = fsMount(imageExtent(image, g), services);
+  if (typeof fs !== "number") return fs;
+  if (fs === ECORRUPT) throw new UserError(`${path}: no sector of the file system at 0x${g.base.toString(16)} holds a valid snapshot`, "check --base and --sector-size, or run `exo fs IMAGE wear` to see which sectors carry headers");
+  if (fs === EINVAL) throw new UserError(`${path}: the file system there was formatted with another geometry or format version`, "give --sector-size and --count as formatted");
+  throw new UserError(`${path}: mount returned ${fs}`);
+}
+
+/** One line per problem, for people. */
+export function describeProblem(p: number[]): string {
+  switch (p[0]) {
+    case CHECK_BAD_RECORD: return `sector ${p[1]}: a damaged record at offset ${p[2]} (valid records follow it)`;
+    case CHECK_LOST_SECTOR: return `sector ${p[1]}: no valid header, its data (seq ${p[2]}) is lost`;
+    case CHECK_SHORT_FILE: return `file id ${p[1]}: ${p[2]} of ${p[3]} bytes are readable`;
+    case CHECK_BAD_NAME: return `file id ${p[1]}: its name record is missing or damaged`;
+    case CHECK_NO_SNAPSHOT: return `sector ${p[1]} (seq ${p[2]}): does not open with a snapshot`;
+    default: return `problem ${p.join(" ")}`;
+  }
+}
+
+function readFile(fs: Fs, name: string, path: string): Uint8Array {
+  const h = fileOpen(fs, name, 0);
+  if (h < 0) throw new UserError(`${path}: no file named ${JSON.stringify(name)}`, "run `exo fs IMAGE ls` to list the files");
+  const out = new Uint8Array(fileSize(fs, h));
+  const r = fileRead(fs, h, 0, out);
+  fileClose(fs, h);
+  if (r < 0) throw new UserError(`${path}: ${name} is damaged (code ${r})`, "run `exo fs IMAGE check` for details");
+  return out;
+}
+
+/** The wear map: one cell per sector, coloured from the least to the most erased. */
+export function wearSvg(erases: (number | null)[], title: string): string {
+  const known = erases.filter((e): e is number => e !== null);
+  const min = known.length ? Math.min(...known) : 0;
+  const max = known.length ? Math.max(...known) : 0;
+  const cols = Math.ceil(Math.sqrt(erases.length));
+  const rows = Math.ceil(erases.length / cols);
+  const cell = 48;
+  const top = 40;
+  const width = cols * cell + 20;
+  const height = top + rows * cell + 50;
+  const colour = (e: number | null) => {
+    if (e === null) return "#cccccc";
+    const t = max === min ? 0 : (e - min) / (max - min);
+    const hue = Math.round(120 - 120 * t);
+    return `hsl(${hue},70%,55%)`;
+  };
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="monospace" font-size="11">`,
+    `<text x="10" y="20" font-size="14">${title.replace(/[<&>]/g, "")}</text>`,
+  ];
+  erases.forEach((e, i) => {
+    const x = 10 + (i % cols) * cell;
+    const y = top + Math.floor(i / cols) * cell;
+    parts.push(`<rect x="${x}" y="${y}" width="${cell - 2}" height="${cell - 2}" fill="${colour(e)}"><title>sector ${i}: ${e ?? "unknown"} erases</title></rect>`);
+    parts.push(`<text x="${x + 4}" y="${y + 14}">${i}</text><text x="${x + 4}" y="${y + 32}" font-size="13">${e ?? "?"}</text>`);
+  });
+  const mean = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 0;
+  parts.push(`<text x="10" y="${top + rows * cell + 25}">erases per sector: min ${min}, max ${max}, mean ${mean.toFixed(2)}, max/mean ${mean ? (max / mean).toFixed(3) : "-"} (green = least, red = most, grey = no header)</text>`);
+  parts.push("</svg>");
+  return parts.join("\n") + "\n";
+}
+
+export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
+  const cwd = o.cwd ?? process.cwd();
+  const path = resolve(cwd, o.image);
+  let image: Uint8Array;
+  try {
+    image = new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new UserError(`cannot read ${o.image}: ${(e as Error).message}`, "give the path of a flash image file");
+  }
+  const g = findGeometry(image, number(o.base, "base"), number(o.sectorSize, "sector-size"), number(o.count, "count"));
+  const action = o.action;
+  if (action === "wear") {
+    const erases: (number | null)[] = [];
+    for (let i = 0; i < g.count; i++) {
+      const at = g.base + i * g.sector;
+      erases.push(get32(image, at) === MAGIC ? get32(image, at + 12) : null);
+    }
+    const known = erases.filter((e): e is number => e !== null);
+    const result = {
+      action: "wear" as const,
+      image: o.image,
+      geometry: g,
+      erases,
+      min: known.length ? Math.min(...known) : 0,
+      max: known.length ? Math.max(...known) : 0,
+      mean: known.length ? known.reduce((a, b) => a + b, 0) / known.length : 0,
+      svg: o.svg,
+    };
+    if (o.svg) writeFileSync(resolve(cwd, o.svg), wearSvg(erases, `${o.image}: ${g.count} sectors of ${g.sector} B at 0x${g.base.toString(16)}`));
+    return result;
+  }
+  const fs = mount(image, g, o.image);
+  if (action === "ls") {
+    const stats = fsStats(fs);
+    return { action, image: o.image, geometry: g, files: fsList(fs), live: stats.live, room: stats.room };
+  }
+  if (action === "check") {
+    const report = fsCheck(fs);
+    return { action, image: o.image, geometry: g, report, messages: report.problems.map(describeProblem) };
+  }
+  if (action === "cat" || action === "stat") {
+    if (!o.name) throw new UserError(`exo fs IMAGE ${action} needs a file name`, `exo fs ${o.image} ${action} NAME`);
+    if (action === "stat") {
+      const st = fsStat(fs, o.name);
+      if (typeof st === "number") throw new UserError(`${o.image}: no file named ${JSON.stringify(o.name)}`, "run `exo fs IMAGE ls` to list the files");
+      return { action, image: o.image, name: st.name, size: st.size };
+    }
+    const data = readFile(fs, o.name, o.image);
+    if (o.out) writeFileSync(resolve(cwd, o.out), data);
+    const printable = data.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
+    return { action, image: o.image, name: o.name, size: data.length, out: o.out, base64: Buffer.from(data).toString("base64"), text: printable ? Buffer.from(data).toString("latin1") : null };
+  }
+  throw new UserError(`unknown action ${JSON.stringify(action)}`, "use one of: ls, cat NAME, stat NAME, check, wear [--svg FILE]");
+}
+
+export function failed(r: FsCommandResult): boolean {
+  return r.action === "check" && !r.report.ok;
+}
+
+function hexdump(b: Uint8Array): string {
+  const lines: string[] = [];
+  for (let at = 0; at < b.length; at += 16) {
+    const row = b.subarray(at, at + 16);
+    const hex = Array.from(row, (x) => x.toString(16).padStart(2, "0")).join(" ");
+    const asc = Array.from(row, (x) => (x >= 32 && x < 127 ? String.fromCharCode(x) : ".")).join("");
+    lines.push(`${at.toString(16).padStart(8, "0")}  ${hex.padEnd(47)}  ${asc}`);
+  }
+  return lines.join("\n");
+}
+
+export function render(r: FsCommandResult): string {
+  switch (r.action) {
+    case "ls": {
+      const w = Math.max(4, ...r.files.map((f) => f.name.length));
+      const lines = [`${r.image}: ${r.geometry.count} sectors of ${r.geometry.sector} B at 0x${r.geometry.base.toString(16)}`];
+      for (const f of r.files) lines.push(`${f.name.padEnd(w)}  ${String(f.size).padStart(8)}`);
+      lines.push(`${r.files.length} file(s), ${r.live} bytes live, ${r.room} bytes free before the next reclaim`);
+      return lines.join("\n");
+    }
+    case "cat":
+      if (r.out) return `${r.name}: ${r.size} bytes written to ${r.out}`;
+      return r.text ?? hexdump(Buffer.from(r.base64, "base64"));
+    case "stat":
+      return `${r.name}: ${r.size} bytes`;
+    case "check": {
+      const x = r.report;
+      const lines = [
+        `${r.image}: ${x.ok ? "ok" : "PROBLEMS FOUND"} — ${x.files} files, ${x.records} records in ${x.used} sectors; ${x.ready} erased, ${x.dirty} to erase, ${x.lost} lost; ${x.bad} damaged records, ${x.torn} cut writes (normal after power loss)`,
+      ];
+      for (const m of r.messages) lines.push(`  ${m}`);
+      return lines.join("\n");
+    }
+    case "wear": {
+      const lines = [`${r.image}: erase counts of ${r.erases.length} sectors (min ${r.min}, max ${r.max}, mean ${r.mean.toFixed(2)}${r.mean ? `, max/mean ${(r.max / r.mean).toFixed(3)}` : ""})`];
+      for (let i = 0; i < r.erases.length; i += 16) lines.push(r.erases.slice(i, i + 16).map((e) => String(e ?? "?").padStart(4)).join(""));
+      if (r.svg) lines.push(`wear map written to ${r.svg}`);
+      return lines.join("\n");
+    }
+  }
+}
