@@ -1,30 +1,79 @@
 /**
- * Boot: board facts and resolved manifests → capabilities → each app's start.
- * The only place that wires hal → kernel services → apps.
+ * Boot: board facts and resolved manifests → resource pools → grants →
+ * capabilities → each app's start. The only place that wires hal → kernel
+ * managers → apps (a Tock board's main.rs).
  *
- * Errors: an app that throws in `start` is reported on the console and its
- * timers are cancelled; the other apps still start.
+ * Usage: `boot()` once, from main.ts.
+ *
+ * Errors: an app whose requests conflict with an earlier app's (a pin, a
+ * packet filter) or cannot be met (flash sectors, buffer budget) is refused
+ * with a console line naming both apps and the resource; the others start.
+ * An app that throws in `start` is faulted and restarted (apps.ts).
+ *
+ * Contract: DESIGN.md §2–3; doc/xrd/xrd105-caps.md. The host reads the
+ * kernel's state through the one global this publishes, `exo` (status.ts).
  */
 import board from "exo:board";
-import apps from "exo:apps";
+import grants from "exo:apps";
 import { bindPin } from "../hal/espruino/pins.ts";
-import { crc32, log } from "../hal/espruino/console.ts";
-import { now } from "../hal/espruino/timers.ts";
-import { timerService } from "./timers.ts";
-import type { PinCap } from "./types.ts";
+import { crc32, log, publish, sum } from "../hal/espruino/console.ts";
+import { flash } from "../hal/espruino/flash.ts";
+import { after, cancel, every, now } from "../hal/espruino/timers.ts";
+import type { Hal } from "../hal/types.ts";
+import { fault, newApp, overrun, reclaim, startApp, type App } from "./apps.ts";
+import { ECONFLICT, EINVAL, ENOSPC } from "./errors.ts";
+import { assignSectors, loadLedger } from "./flash.ts";
+import { deliver, reservePackets, transmit } from "./packets.ts";
+import { status } from "./status.ts";
+import { configure } from "./upcalls.ts";
+
+/** The longest an upcall may take before it is reported, ms. */
+export const SLICE_MS = 20;
 
 export function boot(): void {
-  log("Exo " + board.version + " on " + board.name + ", " + apps.length + " app" + (apps.length === 1 ? "" : "s"));
-  const services = { crc32, now, log };
+  const hal: Hal = { pin: bindPin, flash, timers: { after, every, cancel }, now, log, crc32, sum, publish };
+  log("Exo " + board.version + " on " + board.name + ", " + grants.length + " app" + (grants.length === 1 ? "" : "s"));
+  configure({ now, slice: SLICE_MS, fault, overrun: (app, ms) => overrun(app, ms, SLICE_MS) });
+  const apps: App[] = grants.map(newApp);
+  const refuse = (app: App, code: number, why: string) => {
+    if (app.state === "refused") return;
+    app.state = "refused";
+    app.error = why + " (" + code + ")";
+    log("kernel: app " + app.name + " refused: " + why);
+  };
+
+  // Pins: one owner each, on the board.
+  const pinOwner: string[] = [];
   for (const app of apps) {
-    const pins: Record<string, PinCap> = {};
-    for (const name in app.pins) pins[name] = bindPin(app.pins[name]).cap;
-    const timer = timerService(app.name, app.timers);
-    try {
-      app.start({ pins, timer, services });
-    } catch (e) {
-      log("app " + app.name + " faulted at start: " + (e as Error).message);
-      timer.cancelAll();
+    for (const local in app.grant.pins) {
+      const n = app.grant.pins[local];
+      if (!(n >= 0 && n < board.pins)) refuse(app, EINVAL, "pin " + local + " is D" + n + ", which board " + board.name + " does not have");
+      else if (pinOwner[n] !== undefined) refuse(app, ECONFLICT, "apps " + pinOwner[n] + " and " + app.name + " both ask for pin D" + n);
+      else pinOwner[n] = app.name;
     }
   }
+  // Flash: every installed app keeps its sectors (a refused one too); the ledger reclaims the rest.
+  loadLedger(hal, board.flash);
+  const short = assignSectors(apps.map((app) => ({ name: app.name, count: app.grant.flash })));
+  for (const app of apps) {
+    if (short.indexOf(app.name) >= 0) refuse(app, ENOSPC, "no run of " + app.grant.flash + " free flash sectors left for it");
+  }
+  // Packet filters and rings.
+  const wanted = [];
+  for (const app of apps) {
+    const p = app.grant.packets;
+    if (p && app.state !== "refused") wanted.push({ name: app.name, protocol: p.protocol, port: p.port, rx: p.rx, tx: p.tx });
+  }
+  for (const r of reservePackets(hal, wanted, board.packets)) {
+    for (const app of apps) if (app.name === r.name) refuse(app, r.code, r.why);
+  }
+
+  publish("exo", {
+    status: () => status(apps, SLICE_MS),
+    reclaim: (app: string, name: string, ms: number, reason: string) => reclaim(apps, app, name, ms, reason || "the host asked"),
+    deliver,
+    transmit,
+  });
+  const services = { crc32, now, log };
+  for (const app of apps) if (app.state !== "refused") startApp(hal, services, app);
 }

@@ -3,14 +3,18 @@ declare module "exo:board" {
   const board: {
     name: string;
     version: string;
-    /** The flash region the kernel hands out: absolute base, bytes, erase-sector bytes. */
-    flash: { base: number; size: number; sector: number };
+    /** The flash region the kernel hands out: absolute base, bytes, erase-sector bytes, sectors per ledger copy. */
+    flash: { base: number; size: number; sector: number; ledger: number };
     led: number;
+    /** Pins D0 .. D(pins-1) exist. */
+    pins: number;
+    /** Bytes of packet rings the kernel may hand out, over all apps. */
+    packets: number;
   };
   export default board;
 }
 declare module "exo:apps" {
-  import type { AppStart } from "./types.ts";
-  const apps: { name: string; pins: Record<string, number>; timers: number; start: AppStart }[];
+  import type { Grant } from "./apps.ts";
+  const apps: Grant[];
   export default apps;
 }

@@ -4,12 +4,60 @@
  * interpreter; the simulator (hal/sim) provides the same Espruino globals, so
  * the very same hal/espruino code runs there.
  *
+ * Usage: `firmware/boot.ts` builds one `Hal` from hal/espruino and hands it to
+ * the resource managers; nothing else imports hal/.
+ *
  * Contract: only firmware/ imports hal/ (DESIGN.md §1).
  */
 import type { PinCap } from "../firmware/types.ts";
 
-/** A pin bound once; `release` resets it to input and makes every copy of its methods throw. */
+/**
+ * A pin bound once. `cap.write`/`cap.read` MUST be natives bound to a holder
+ * the hal keeps, so `release` reaches every copy an app made of them.
+ */
 export interface BoundPin {
-  cap: PinCap;
+  /** The fast path: `write`/`read` bound natives, `mode` a closure over the holder. */
+  cap: Pick<PinCap, "write" | "read" | "mode">;
+  /** Watch the pin: `fn(state, time)` on each edge; returns an id for `unwatch`. */
+  watch(fn: (state: boolean, time: number) => void, edge: string, debounce: number): number;
+  /** Stop watch `id` (ids of this pin only; unknown ids are ignored). */
+  unwatch(id: number): void;
+  /** Clear every watch, reset the pin to input, make every copy of `write`/`read` throw `Invalid pin`. */
   release(): void;
+}
+
+/**
+ * Raw flash, absolute addresses, in Espruino's own argument order: the
+ * members MUST be natives bound once (no JS layer on the kernel's fast path).
+ * The kernel checks every range before calling.
+ */
+export interface HalFlash {
+  /** `length` bytes at `addr`. */
+  read(length: number, addr: number): Uint8Array;
+  /** Program: new = old AND data. `addr` MUST be 4-byte aligned, `data.length` a multiple of 4. */
+  write(data: Uint8Array, addr: number): void;
+  /** Erase the sector that contains `addr`: every byte becomes 0xFF. */
+  erase(addr: number): void;
+}
+
+/** The interpreter's timers. Ids are numbers. */
+export interface HalTimers {
+  after(ms: number, fn: () => void): number;
+  every(ms: number, fn: () => void): number;
+  cancel(id: number): void;
+}
+
+/** Everything the kernel takes from the hardware. */
+export interface Hal {
+  pin(n: number): BoundPin;
+  flash: HalFlash;
+  timers: HalTimers;
+  /** Milliseconds, monotonic; advances while JavaScript runs (used to time upcalls). */
+  now(): number;
+  log(text: string): void;
+  crc32(data: Uint8Array | string): number;
+  /** Sum of the bytes (a native, as `E.sum`): a whole-buffer test costs one call, not a JS loop. */
+  sum(data: Uint8Array): number;
+  /** Publish one global for the host (the kernel's status function). */
+  publish(name: string, value: unknown): void;
 }

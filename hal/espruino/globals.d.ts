@@ -19,6 +19,7 @@ declare function getTime(): number;
 declare function print(...text: unknown[]): void;
 declare const E: {
   CRC32(data: string | ArrayLike<number>): number;
+  sum(data: ArrayLike<number>): number;
   getSizeOf(value: unknown): number;
   enableWatchdog(seconds: number, automatic?: boolean): void;
   kickWatchdog(): void;

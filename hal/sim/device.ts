@@ -6,6 +6,7 @@
  *   device.boot(readFileSync("dist/firmware.js", "utf8"), { file: "dist/firmware.js" });
  *   const report = device.run(10_000);     // 10 s of simulated time, as fast as the host can
  *   writeFileSync("blinky.vcd", device.vcd());
+ *   device.bootFromStorage();              // or: power on as the interpreter does, running .bootcde
  *
  * Errors: `boot` throws a UserError listing the first constructs the dialect
  * gate rejects (file:line through the source map), before anything runs.
@@ -25,6 +26,9 @@
  * same bundle, seed and controls give the same console and waveform. The
  * clock, the pins' recording and the console run on across reboots; RAM (the
  * vm context, timers, watches, pin modes) does not; the flash does.
+ * Storage (`device.storage`, `require("Storage")`) lives in the flash's
+ * `board.storage` region (storage.ts); `load()` restarts into `.bootcde`,
+ * `reset()` restarts with an empty program (both at the next `run`/`eval`).
  */
 import vm from "node:vm";
 import { checkBundle, formatViolation } from "../../tools/gate/check.ts";
@@ -38,6 +42,7 @@ import { installEspruinoApi, type InstalledApi } from "./espruino-api.ts";
 import { NorFlash, PowerCut, xorshift32 } from "./flash.ts";
 import { MemoryEstimator } from "./memory.ts";
 import { PinBank, type LevelChange } from "./pins.ts";
+import { SimStorage } from "./storage.ts";
 import { toVcd } from "./vcd.ts";
 import { Watches } from "./watch.ts";
 
@@ -73,6 +78,12 @@ export interface RunReport {
 }
 
 export const DEFAULT_HANG_TIMEOUT_MS = 3000;
+/**
+ * Host milliseconds a callback may run before getTime() starts to count its
+ * host time (so the kernel can time a CPU hog); callbacks take no simulated
+ * time below it, which keeps code that does not hog deterministic.
+ */
+export const BUSY_GRACE_MS = 50;
 /** The global through which the host calls device callbacks (a script with a timeout must be the entry). */
 const CALLBACK_GLOBAL = "__exoCall";
 const callbackScript = new vm.Script(`${CALLBACK_GLOBAL}()`, { filename: "exo-sim:callback" });
@@ -93,6 +104,8 @@ export class SimDevice {
   readonly board: Board;
   readonly flash: NorFlash;
   readonly control: SimControl;
+  /** Espruino's Storage in the flash's `board.storage` region (storage.ts). */
+  readonly storage: SimStorage;
   private clock = new VirtualClock();
   private pins: PinBank;
   private watches: Watches;
@@ -101,7 +114,9 @@ export class SimDevice {
   private seed: number;
   private boots = 0;
   private random: () => number = Math.random;
-  private program?: { code: string; file: string };
+  private program?: { code: string; file: string; fromStorage?: boolean };
+  /** What the next restart runs: "load" the boot code, or "reset" to an empty program. */
+  private restartMode?: "load" | "reset";
   private current?: Boot;
   private status: "off" | "on" | "power-cut" | "hung" = "off";
   private stopReason?: string;
@@ -112,6 +127,8 @@ export class SimDevice {
   private sliceBody?: () => void;
   /** The callback running now, for the hang report. */
   private running = "";
+  /** Host time (performance.now) at which the running callback or script started; undefined between them. */
+  private busySince?: number;
 
   constructor(private options: SimOptions) {
     const { board } = options;
@@ -119,6 +136,7 @@ export class SimDevice {
     this.seed = options.seed ?? 1;
     this.hangTimeoutMs = options.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS;
     this.flash = new NorFlash(board.chip, { image: options.flashImage, seed: this.seed });
+    this.storage = new SimStorage(this.flash, board.storage);
     this.pins = new PinBank(board.pins, () => this.clock.now);
     this.watches = new Watches(this.clock, this.pins, (fn, event, label) => {
       const api = this.current?.api;
@@ -182,10 +200,20 @@ export class SimDevice {
     this.start();
   }
 
+  /**
+   * Power on as the interpreter does: check Storage (erase it all if it is
+   * corrupt, printing "Storage is corrupt."), then run `.bootcde` if there is
+   * one. `load()` and resets run it again; `reset()` restarts empty.
+   */
+  bootFromStorage(): void {
+    this.program = { code: "", file: ".bootcde", fromStorage: true };
+    this.start(true);
+  }
+
   /** Reset: fresh RAM, the same flash, the last booted code run again. Clears "hung" and "power-cut". */
   reboot(): void {
     if (!this.program) throw new Error("reboot(): nothing was booted on this device yet");
-    this.start();
+    this.start(true);
   }
 
   /**
@@ -263,8 +291,17 @@ export class SimDevice {
   // ---- inside ----
 
   /** Power on (or reset) with the current program. */
-  private start(): void {
-    const program = this.program!;
+  private start(powerOn = false): void {
+    const program = { ...this.program! };
+    const mode = this.restartMode;
+    this.restartMode = undefined;
+    if (program.fromStorage) {
+      if (powerOn && !this.storage.isValid()) {
+        this.out.write("Storage is corrupt.");
+        this.storage.eraseAll();
+      }
+      program.code = mode === "reset" ? "" : (this.storage.read(".bootcde") ?? "");
+    }
     this.clock.reset();
     this.watches.reset();
     this.pins.reset();
@@ -297,6 +334,13 @@ export class SimDevice {
       kickWatchdog: () => this.kickWatchdog(),
       callbackGlobal: CALLBACK_GLOBAL,
       invokePending: () => this.sliceBody?.(),
+      busyMs: () => this.busyMs(),
+      storage: this.storage,
+      restart: (runBootCode) => {
+        if (!this.program?.fromStorage) this.program = { code: "", file: ".bootcde", fromStorage: true };
+        this.restartMode = runBootCode ? "load" : "reset";
+        this.resetPending = true;
+      },
     });
     const memory = new MemoryEstimator(api.realm.global);
     memory.addNative(api.natives);
@@ -309,7 +353,9 @@ export class SimDevice {
       this.out.write(uncaughtText(error));
       return;
     }
+    this.busySince = performance.now();
     const outcome = this.enter(() => script.runInContext(context, { timeout: this.hangTimeoutMs }), `the top-level script of ${program.file}`);
+    this.busySince = undefined;
     if (!outcome.ok && outcome.uncaught) this.out.write(uncaughtText(outcome.error));
   }
 
@@ -363,14 +409,26 @@ export class SimDevice {
       return;
     }
     this.running = entry.id ? `${action.label} (timer ${entry.id})` : action.label;
+    this.busySince = performance.now();
     try {
       Reflect.apply(action.fn, undefined, action.args);
     } catch (error) {
       // A hang (vm termination) is not catchable here; it ends the slice in runSlice.
       if (this.status === "on" && this.current === boot && !boot.api.isCut(error)) this.out.write(uncaughtText(error));
     }
+    // A callback that hogged the CPU past the grace delays everything after it, as on the chip.
+    const hogged = this.busyMs();
+    this.busySince = undefined;
+    if (hogged > 0) this.clock.advanceTo(this.clock.now + hogged);
     // Promise callbacks run now, at this simulated time, as Espruino's queued events do.
     if (this.status === "on" && this.current === boot) drainScript.runInContext(boot.context);
+  }
+
+  /** Host ms the running callback has taken beyond BUSY_GRACE_MS (0 between callbacks). */
+  private busyMs(): number {
+    if (this.busySince === undefined) return 0;
+    const ms = performance.now() - this.busySince - BUSY_GRACE_MS;
+    return ms > 0 ? Math.round(ms * 1000) / 1000 : 0;
   }
 
   private hang(label: string): void {

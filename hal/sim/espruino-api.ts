@@ -34,6 +34,7 @@ import { DeviceError } from "./device-error.ts";
 import { PowerCut, type NorFlash } from "./flash.ts";
 import type { MemoryEstimator } from "./memory.ts";
 import type { PinBank } from "./pins.ts";
+import type { SimStorage } from "./storage.ts";
 import type { WatchEvent, Watches } from "./watch.ts";
 
 /** What the API needs from the device it belongs to. */
@@ -59,6 +60,16 @@ export interface ApiHost {
   /** Name of the global the device calls back through (see device.ts). */
   callbackGlobal: string;
   invokePending(): unknown;
+  /**
+   * Host milliseconds the running callback has taken beyond the grace period
+   * (device.ts), added to getTime(): the kernel times upcalls with it. 0 for
+   * code that does not hog, so such code stays deterministic.
+   */
+  busyMs?(): number;
+  /** Storage, when the device has one: `require("Storage")`, `load()`, `reset()`. */
+  storage?: SimStorage;
+  /** `load()` (true: run the boot code again) or `reset()` (false: fresh RAM, nothing run). */
+  restart?(runBootCode: boolean): void;
 }
 
 /** The device realm's constructors, for building values the device code receives. */
@@ -299,7 +310,7 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
   define(global, "changeInterval", fn("changeInterval", (id: unknown, ms: unknown) => {
     if (!host.clock.change(Number(id), delay(ms))) throw new DeviceError("Unknown Interval");
   }));
-  define(global, "getTime", fn("getTime", () => host.clock.now / 1000));
+  define(global, "getTime", fn("getTime", () => (host.clock.now + (host.busyMs ? host.busyMs() : 0)) / 1000));
 
   // ---- console ----
   const print = fn("print", (...args: unknown[]) => host.console.print(args));
@@ -314,6 +325,13 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
     const bytes = toBytes(data);
     if (!bytes) throw new DeviceError("E.CRC32: expected a string, an array of bytes or a typed array");
     return crc32(bytes);
+  }));
+  define(E, "sum", fn("sum", (data: unknown) => {
+    const bytes = typeof data === "string" ? toBytes(data) : (data as ArrayLike<number>);
+    if (!bytes || typeof bytes.length !== "number") throw new DeviceError("E.sum: expected an array, a string or a typed array");
+    let total = 0;
+    for (let i = 0; i < bytes.length; i++) total += Number(bytes[i]);
+    return total;
   }));
   define(E, "getSizeOf", fn("getSizeOf", (value: unknown) => host.memory().sizeOf(value)));
   define(E, "enableWatchdog", fn("enableWatchdog", (seconds: unknown, automatic?: unknown) => {
@@ -401,8 +419,16 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
     out.set(chip.read(a, length));
     return out;
   }));
+  const Storage = host.storage ? storageModule(host.storage, realm, fn, array, object, define) : undefined;
+  if (Storage) natives.push(Storage);
+  if (host.restart) {
+    const restart = host.restart;
+    define(global, "load", fn("load", () => restart(true)));
+    define(global, "reset", fn("reset", () => restart(false)));
+  }
   define(global, "require", fn("require", (name: unknown) => {
     if (name === "Flash") return Flash;
+    if (name === "Storage" && Storage) return Storage;
     throw new DeviceError(`Module ${JSON.stringify(String(name))} not found`);
   }));
 
@@ -423,4 +449,65 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
     toDevice,
     isCut: (error) => typeof error === "object" && error !== null && cuts.has(error),
   };
+}
+
+/** `require("Storage")` in the device realm (storage.ts holds the semantics). */
+function storageModule(
+  storage: SimStorage,
+  realm: DeviceRealm,
+  fn: <A extends unknown[], R>(name: string, impl: (this: unknown, ...args: A) => R) => (...args: A) => R,
+  array: (items: unknown[]) => unknown[],
+  object: (fields: Record<string, unknown>) => Record<string, unknown>,
+  define: (target: object, name: string, value: unknown) => void,
+): object {
+  const S = new realm.Object();
+  const name = (n: unknown) => String(n);
+  const data = (d: unknown): string | Uint8Array => {
+    if (typeof d === "string") return d;
+    const bytes = toBytes(d);
+    if (!bytes) return String(d);
+    return bytes;
+  };
+  const JSONp = (realm.global.JSON as JSON).parse;
+  define(S, "write", fn("write", (n: unknown, d: unknown, offset?: unknown, size?: unknown) => {
+    if (d === undefined) throw new DeviceError("Storage.write: data is undefined");
+    storage.write(name(n), data(d), Number(offset ?? 0) | 0, Number(size ?? 0) | 0);
+    return true;
+  }));
+  define(S, "writeJSON", fn("writeJSON", (n: unknown, v: unknown) => {
+    storage.write(name(n), (realm.global.JSON as JSON).stringify(v));
+    return true;
+  }));
+  define(S, "read", fn("read", (n: unknown, offset?: unknown, length?: unknown) =>
+    storage.read(name(n), Number(offset ?? 0) | 0, length === undefined ? undefined : Number(length) | 0)));
+  define(S, "readJSON", fn("readJSON", (n: unknown, noExceptions?: unknown) => {
+    const text = storage.read(name(n));
+    if (text === undefined) return undefined;
+    try {
+      return JSONp(text);
+    } catch (error) {
+      if (noExceptions) return undefined;
+      throw new DeviceError(`JSON.parse: ${(error as Error).message}`);
+    }
+  }));
+  define(S, "readArrayBuffer", fn("readArrayBuffer", (n: unknown) => {
+    const bytes = storage.readBytes(name(n));
+    if (!bytes) return undefined;
+    const out = new realm.Uint8Array(bytes.length);
+    out.set(bytes);
+    return out.buffer;
+  }));
+  define(S, "erase", fn("erase", (n: unknown) => storage.erase(name(n))));
+  define(S, "eraseAll", fn("eraseAll", () => storage.eraseAll()));
+  define(S, "compact", fn("compact", () => storage.compact()));
+  define(S, "getFree", fn("getFree", () => storage.getFree()));
+  define(S, "getStats", fn("getStats", () => object(storage.stats())));
+  define(S, "list", fn("list", (pattern?: unknown) => {
+    // The device realm's RegExp lacks the flag getters (builtins.ts): test through the host's prototype.
+    const test = Object.prototype.toString.call(pattern) === "[object RegExp]"
+      ? (n: string) => { (pattern as RegExp).lastIndex = 0; return RegExp.prototype.test.call(pattern, n); }
+      : typeof pattern === "string" ? (n: string) => n.includes(pattern) : undefined;
+    return array(storage.list(test));
+  }));
+  return S;
 }

@@ -14,8 +14,10 @@ import { rollup, type Plugin, type RollupOptions, type OutputOptions } from "rol
 import terser from "@rollup/plugin-terser";
 import { deviceFacts, findBoard, type Board } from "../../hal/boards.ts";
 import { checkBundle, formatViolation, type Violation } from "../gate/check.ts";
-import { loadApps, type AppGrant } from "./manifests.ts";
+import { UserError } from "../cli/errors.ts";
+import { PACKET_BUDGET, ledgerSectors, loadApps, type AppGrant } from "./manifests.ts";
 import { typescript } from "./transpile.ts";
+import { formatProblem, verifyApps } from "./verify.ts";
 
 export interface DeviceBuildOptions {
   /** The repository root (holds firmware/, apps/). */
@@ -26,6 +28,19 @@ export interface DeviceBuildOptions {
   apps?: string[];
   /** Output file. Default <root>/dist/firmware.js. */
   out?: string;
+  /** More folders of apps, searched after apps/ (e.g. test/fixtures/apps). */
+  appDirs?: string[];
+  /**
+   * Check the manifests against each other (pins, packet filters, totals).
+   * Default true; false leaves conflicts to the kernel's boot (its own tests).
+   */
+  check?: boolean;
+  /**
+   * Static verification of app code (verify.ts). Default true. false only
+   * for benchmarks whose generated apps run raw baselines beside the
+   * capability (tools/bench/kernel.ts); `exo build` has no way to turn it off.
+   */
+  verify?: boolean;
 }
 
 /** What `exo build` reports, and what dist/firmware.json keeps. */
@@ -41,11 +56,22 @@ export interface DeviceBuildResult {
 /** `exo:board` and `exo:apps`: the board facts and the resolved manifests, as modules. */
 function buildTimeModules(board: Board, apps: AppGrant[], version: string): Plugin {
   const sources: Record<string, string> = {
-    "exo:board": `export default ${JSON.stringify({ ...deviceFacts(board), version })};`,
+    "exo:board": `export default ${JSON.stringify({
+      ...deviceFacts(board),
+      flash: { ...deviceFacts(board).flash, ledger: ledgerSectors(board) },
+      pins: board.pins,
+      packets: PACKET_BUDGET,
+      version,
+    })};`,
     "exo:apps": [
       ...apps.map((app, i) => `import { start as start${i} } from ${JSON.stringify(app.entry)};`),
       `export default [${apps
-        .map((app, i) => `{name:${JSON.stringify(app.name)},pins:${JSON.stringify(app.pins)},timers:${app.timers},start:start${i}}`)
+        .map(
+          (app, i) =>
+            `{name:${JSON.stringify(app.name)},pins:${JSON.stringify(app.pins)},timers:${app.timers},flash:${app.flash},` +
+            (app.packets ? `packets:${JSON.stringify(app.packets)},` : "") +
+            `start:start${i}}`,
+        )
         .join(",")}];`,
     ].join("\n"),
   };
@@ -96,7 +122,15 @@ export function deviceRollupOptions(
   report?: (violations: Violation[]) => void,
 ): DeviceRollupOptions {
   const board = findBoard(options.board);
-  const apps = loadApps(options.root, board, options.apps);
+  const apps = loadApps(options.root, board, options.apps, { dirs: options.appDirs, check: options.check });
+  // Static verification: app and LibOS code names no hardware global and imports no kernel internals.
+  const problems = options.verify === false ? [] : verifyApps(apps.map((app) => ({ name: app.name, entry: app.entry })), options.root);
+  if (problems.length) {
+    throw new UserError(
+      `static verification rejects ${problems.length} use(s) of authority the apps were not granted:\n` + problems.map((p) => "  " + formatProblem(p)).join("\n"),
+      "apps reach hardware, timers and the console only through their capabilities (caps.pins, caps.timer, caps.services…)",
+    );
+  }
   const out = options.out ?? join(options.root, "dist", "firmware.js");
   return {
     apps: apps.map((app) => app.name),

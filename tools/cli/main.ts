@@ -89,7 +89,7 @@ program
 
 program
   .command("bench [suites...]")
-  .description("run benchmark suites (all when none is named): fs; ratios against baselines measured in the same run")
+  .description("run benchmark suites (all when none is named): fs, kernel; ratios against baselines measured in the same run")
   .option("--json", "print the results as JSON (fs: keys are LOGCFG §4 metric names)")
   .option("--powerloss", "fs: run LOGCFG §5 power-loss trials instead of the workloads")
   .option("--workloads <list>", "fs: comma list of w0,w1,batched")
@@ -102,7 +102,10 @@ program
   .option("--negctl <1|2>", "fs --powerloss: a negative control, which must fail")
   .option("--workers <n>", "fs --powerloss: worker threads")
   .option("--replay <k:mode:seed>", "fs --powerloss: run one trial and print its detail")
-  .addHelpText("after", "\nExamples:\n  exo bench fs --json\n  exo bench fs --powerloss --trials 100000 --seed 1")
+  .option("--espruino <path>", "kernel: an Espruino binary built for Linux (default $ESPRUINO_BIN); without one, simulator only")
+  .option("--iterations <n>", "kernel: operations per variant on the interpreter")
+  .option("--no-callgrind", "kernel: time the interpreter with getTime() instead of counting instructions with callgrind")
+  .addHelpText("after", "\nExamples:\n  exo bench fs --json\n  exo bench fs --powerloss --trials 100000 --seed 1\n  exo bench kernel --espruino ~/espruino/espruino")
   .action((names, opts) => execute(() => import("./commands/bench.ts"), { cwd: process.cwd(), suites: names, ...opts }));
 
 /** Print a user error without a stack; anything else is a bug. */

@@ -14,6 +14,7 @@ interface Suite {
 /** Suites by name; `fs --powerloss` is LOGCFG §5, a suite of its own. */
 const suites: Record<string, (options: { powerloss?: boolean }) => Promise<Suite>> = {
   fs: (o) => (o.powerloss ? import("../../bench/powerloss.ts") : import("../../bench/fs.ts")) as Promise<Suite>,
+  kernel: () => import("../../bench/kernel.ts") as Promise<Suite>,
 };
 
 export interface BenchOptions {

@@ -13,6 +13,7 @@ import { parseDuration } from "../duration.ts";
 import { UserError } from "../errors.ts";
 import { shown } from "../paths.ts";
 import { drawWaveform, type WaveformPicture } from "../waveform.ts";
+import type { status as kernelStatus } from "../../../firmware/status.ts";
 
 export interface SimCommandOptions {
   cwd: string;
@@ -44,6 +45,8 @@ export interface SimResult {
   memory: { usage: number; free: number; total: number };
   /** Erase count per sector of the kernel's flash region. */
   erases: number[];
+  /** The kernel's status at the end of the run (apps, grants, faults, repossessions, ledger), if it answered. */
+  kernel?: KernelStatus;
 }
 
 /** "[  1.250s]": simulated time, right-aligned so the console reads as a column. */
@@ -100,6 +103,7 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
     flashImage: image,
     memory: device.memory(),
     erases: [...device.flash.eraseCounts.subarray(first, first + board.kernelFlash.size / board.chip.sectorSize)],
+    kernel: readKernelStatus(device),
   };
 }
 
@@ -115,8 +119,49 @@ export function render(result: SimResult): string {
     result.vcd ? `waveform: ${shown(result.vcd)} (open it with GTKWave)` : "waveform: add --vcd out.vcd to save it for GTKWave",
     `memory: ~${result.memory.usage} of ${result.memory.total} variables in use (estimate)`,
     `flash: ${worn} of ${result.erases.length} kernel sectors erased so far` + (result.flashImage ? `; image saved to ${shown(result.flashImage)}` : ""),
+    ...(result.kernel ? renderKernel(result.kernel) : []),
   ].join("\n");
 }
 
 /** A device that hung or lost power is a failed run. */
 export const failed = (result: SimResult): boolean => result.state === "hung" || result.state === "power-cut";
+
+/** The kernel's status as the host reads it (firmware/status.ts). */
+export type KernelStatus = ReturnType<typeof kernelStatus>;
+
+/**
+ * Ask the device for the kernel's status: one eval of the global the kernel
+ * publishes (the same expression goes over the serial EVAL packet).
+ * Undefined when the device is off or the bundle has no kernel.
+ */
+export function readKernelStatus(device: SimDevice): KernelStatus | undefined {
+  if (device.state !== "running" && device.state !== "idle") return undefined;
+  try {
+    const text = device.eval('typeof exo === "object" && exo.status ? JSON.stringify(exo.status()) : ""');
+    return typeof text === "string" && text ? (JSON.parse(text) as KernelStatus) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kernel's status as text: apps, what they hold, faults, repossessions, the flash ledger. */
+export function renderKernel(k: KernelStatus): string[] {
+  const out = [`kernel: upcall slice ${k.slice} ms, timer floor ${k.floor} ms`];
+  const rows = k.apps.map((a) => [
+    a.name, a.state, String(a.faults), String(a.overruns), `${a.cpu} ms`, a.holds.join(", ") || "-",
+    a.flash ? `sectors ${a.flash.first}..${a.flash.first + a.flash.count - 1}, erases ${a.flash.erases.join("/")}` : "",
+  ]);
+  const head = ["app", "state", "faults", "overruns", "cpu", "holds", "flash"];
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [head, ...rows]) out.push("  " + r.map((c, i) => c.padEnd(width[i])).join("  ").trimEnd());
+  for (const a of k.apps) if (a.error) out.push(`  ${a.name}: ${a.error}`);
+  out.push(
+    k.repossessions.length
+      ? "repossessions: " + k.repossessions.map((r) => `${r.name} from ${r.app} at ${r.at} ms (${r.reason})`).join("; ")
+      : "repossessions: none",
+  );
+  for (const p of k.packets) out.push(`packets: ${p.app} ${p.protocol}/${p.port}: ${p.received} in, ${p.dropped} dropped, ${p.sent} out, ${p.refused} refused`);
+  const owned = k.ledger.owners.map((o) => (o === "" ? "·" : o === "kernel" ? "K" : o[0]));
+  out.push(`ledger: sequence ${k.ledger.seq}, sector owners ${owned.join("")} (K kernel, · free), erases ${k.ledger.erases.join(" ")}`);
+  return out;
+}

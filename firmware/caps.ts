@@ -1,0 +1,83 @@
+/**
+ * The capability table: every capability the kernel issued, per app, and how
+ * to revoke it.
+ *
+ * Usage:
+ *   const entry = issue(app, "pins.led", cap, () => bound.release());
+ *   revoke(entry, "repossessed");   // one capability
+ *   revokeAll(app, "faulted");      // everything the app holds
+ *
+ * Errors: a method of a revoked capability throws EREVOKED naming the app,
+ * the capability and why ("app blinky: pins.led revoked (faulted)").
+ *
+ * Revocation: `revoke` swaps every method on the capability object for one
+ * that throws, then runs the manager's own revoke, which reaches the copies an
+ * app may have cached (a bound native's holder emptied, a closure's range set
+ * to nothing) and resets the hardware. Idempotent.
+ *
+ * Contract: doc/xrd/xrd105-caps.md. Capabilities are plain objects made by the
+ * kernel; their authority is their identity (closures over kernel state), so a
+ * look-alike object an app builds reaches nothing.
+ */
+import { EREVOKED, fail } from "./errors.ts";
+
+/** One issued capability. */
+export interface Issued {
+  /** The app that holds it. */
+  app: string;
+  /** Its name as the status and the abort protocol use it: "pins.led", "flash", "timer", "packets". */
+  name: string;
+  /** The object handed to the app. */
+  cap: Record<string, unknown>;
+  /** The manager's revoke: reach cached copies, reset the hardware. */
+  undo: () => void;
+  /** Why it was revoked, or "" while live. */
+  revoked: string;
+}
+
+const table: Issued[] = [];
+
+/** Record a capability the kernel just made for `app`. */
+export function issue(app: string, name: string, cap: object, undo: () => void): Issued {
+  const entry: Issued = { app, name, cap: cap as Record<string, unknown>, undo, revoked: "" };
+  table.push(entry);
+  return entry;
+}
+
+/** Revoke one capability: swap its methods for throwers, then run the manager's revoke. */
+export function revoke(entry: Issued, why: string): void {
+  if (entry.revoked) return;
+  entry.revoked = why;
+  const message = "app " + entry.app + ": " + entry.name + " revoked (" + why + ")";
+  const thrower = () => {
+    throw fail(EREVOKED, message);
+  };
+  const cap = entry.cap;
+  for (const key in cap) if (typeof cap[key] === "function") cap[key] = thrower;
+  entry.undo();
+}
+
+/** The live capability `name` of `app`, or undefined. */
+export function find(app: string, name: string): Issued | undefined {
+  for (const entry of table) if (entry.app === app && entry.name === name && !entry.revoked) return entry;
+  return undefined;
+}
+
+/** The live capabilities of `app`. */
+export function held(app: string): Issued[] {
+  return table.filter((entry) => entry.app === app && !entry.revoked);
+}
+
+/** Revoke everything `app` holds; forget its revoked entries. Returns how many were live. */
+export function revokeAll(app: string, why: string): number {
+  let count = 0;
+  for (const entry of table) {
+    if (entry.app === app && !entry.revoked) {
+      revoke(entry, why);
+      count++;
+    }
+  }
+  // Drop the app's dead entries so restarts do not grow the table.
+  for (let i = table.length - 1; i >= 0; i--) if (table[i].app === app && table[i].revoked) table.splice(i, 1);
+  return count;
+}

@@ -1,0 +1,331 @@
+/**
+ * Flash sectors: each app gets an extent of whole erase sectors; a power-safe
+ * ledger in sectors the kernel keeps says who owns which sector and how often
+ * each was erased.
+ *
+ * Usage (boot.ts):
+ *   loadLedger(hal, board.flash);                  // once, before any grant
+ *   const refused = assignSectors([{ name, count }, …]);   // same sectors as last boot
+ *   const entry = grantExtent(hal, app);           // entry.cap is the FlashExtent
+ *
+ * Errors (thrown, with `code`): EINVAL for an offset, length or index outside
+ * the extent or a program not 4-byte aligned; ENOR for a program that would
+ * need a 0 bit back to 1; EREVOKED after revocation. `assignSectors` returns
+ * the apps it could not place (ENOSPC), it never throws.
+ *
+ * Revocation: the extent's size drops to 0 inside its closures, so every copy
+ * of every method fails its range check and throws EREVOKED; the data stays
+ * (the same app gets it back after a restart or reboot).
+ *
+ * Ledger format (doc/xrd/xrd102-flash.md §Format): the region's first 2k
+ * sectors hold two copies, k sectors each. A copy is a 16-byte header
+ * (magic "EXOL", sequence, body length, CRC-32 of the body, little-endian
+ * u32s), a JSON body {n: app names, o: owner index per sector (-1 free),
+ * e: erase count per sector}, then an erase log of 4-byte records
+ * [0x45, i, i ^ 0xFF, 0xFF] ("sector i is about to be erased"): a torn
+ * record never validates (its two index bytes can only be a superset of
+ * the bits), so the log needs no CRC. Boot takes the valid copy with the
+ * highest sequence and replays its log. An ownership change writes the whole
+ * state into the other copy with sequence + 1: a power cut at any operation
+ * leaves one whole old or one whole new state, never a mix.
+ *
+ * Contract: doc/xrd/xrd102-flash.md.
+ */
+import type { Hal } from "../hal/types.ts";
+import type { App } from "./apps.ts";
+import { issue, revoke, type Issued } from "./caps.ts";
+import { EINVAL, ENOR, EREVOKED, fail } from "./errors.ts";
+import type { FlashExtent } from "./types.ts";
+
+const MAGIC = 0x4c4f5845; // "EXOL" little-endian
+const RECORD = 0x45;
+
+/** The region the board gives the kernel, and the ledger's size. */
+export interface FlashRegion {
+  base: number;
+  size: number;
+  sector: number;
+  /** Sectors per ledger copy. */
+  ledger: number;
+}
+
+let hal: Hal;
+let region: FlashRegion;
+/** Sectors in the region; the first 2 × ledger are the kernel's. */
+let sectors = 0;
+let seq = 0;
+/** The copy in use (0 or 1), and where its next log record goes (bytes from the copy's start). */
+let copy = 0;
+let logAt = 0;
+let names: string[] = [];
+/** Per sector: index into `names`, or -1 when free. */
+let owner: number[] = [];
+/** Per sector: erases over the device's life (as far as the ledger knows). */
+let erases: number[] = [];
+
+const copyBytes = () => region.ledger * region.sector;
+const copyBase = (which: number) => region.base + which * copyBytes();
+const align = (n: number) => (n + 3) & ~3;
+
+function u32(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+}
+
+function put32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value & 255;
+  bytes[at + 1] = (value >> 8) & 255;
+  bytes[at + 2] = (value >> 16) & 255;
+  bytes[at + 3] = (value >>> 24) & 255;
+}
+
+/** A copy's header and body, or undefined if it is not whole. */
+function readCopy(which: number): { seq: number; body: string; end: number } | undefined {
+  const base = copyBase(which);
+  const head = hal.flash.read(16, base);
+  const length = u32(head, 8);
+  if (u32(head, 0) !== MAGIC || length > copyBytes() - 16) return undefined;
+  const body = hal.flash.read(length, base + 16);
+  if (hal.crc32(body) >>> 0 !== u32(head, 12)) return undefined;
+  let text = "";
+  for (let i = 0; i < length; i++) text += String.fromCharCode(body[i]);
+  return { seq: u32(head, 4), body: text, end: align(16 + length) };
+}
+
+/** Replay the erase log of the copy in use from `logAt`; leaves `logAt` at the first free word. */
+function replayLog(): void {
+  const base = copyBase(copy);
+  const limit = copyBytes();
+  while (logAt + 4 <= limit) {
+    const chunk = hal.flash.read(Math.min(256, limit - logAt), base + logAt);
+    for (let i = 0; i + 4 <= chunk.length; i += 4) {
+      const b0 = chunk[i];
+      const b1 = chunk[i + 1];
+      if (b0 === 255 && b1 === 255 && chunk[i + 2] === 255 && chunk[i + 3] === 255) return;
+      // A torn record fails this test and is skipped; it still takes its word.
+      if (b0 === RECORD && chunk[i + 2] === (b1 ^ 255) && b1 < sectors) erases[b1]++;
+      logAt += 4;
+    }
+  }
+}
+
+/** Write the whole state into the other copy with the next sequence number, and switch to it. */
+function store(): void {
+  const next = 1 - copy;
+  const first = next * region.ledger;
+  for (let i = 0; i < region.ledger; i++) {
+    erases[first + i]++;
+    hal.flash.erase(copyBase(next) + i * region.sector);
+  }
+  const body = JSON.stringify({ n: names, o: owner, e: erases });
+  const end = align(16 + body.length);
+  if (end > copyBytes()) throw fail(EINVAL, "kernel: the flash ledger outgrew its " + copyBytes() + " bytes");
+  const bytes = new Uint8Array(end).fill(32);
+  for (let i = 0; i < body.length; i++) bytes[16 + i] = body.charCodeAt(i);
+  put32(bytes, 0, MAGIC);
+  put32(bytes, 4, seq + 1);
+  put32(bytes, 8, body.length);
+  put32(bytes, 12, hal.crc32(bytes.subarray(16, 16 + body.length)));
+  hal.flash.write(bytes, copyBase(next));
+  seq++;
+  copy = next;
+  logAt = end;
+}
+
+/** Count an erase of sector `i` in the log (compacting first if the log is full), then erase it. */
+function eraseSector(i: number): void {
+  if (logAt + 4 > copyBytes()) store();
+  const record = new Uint8Array(4);
+  record[0] = RECORD;
+  record[1] = i;
+  record[2] = i ^ 255;
+  record[3] = 255;
+  hal.flash.write(record, copyBase(copy) + logAt);
+  logAt += 4;
+  erases[i]++;
+  hal.flash.erase(region.base + i * region.sector);
+}
+
+/** Read the ledger (the newest whole copy); a chip without one gets a fresh ledger, written now. */
+export function loadLedger(h: Hal, r: FlashRegion): void {
+  hal = h;
+  region = r;
+  sectors = Math.floor(r.size / r.sector);
+  names = [];
+  owner = [];
+  erases = [];
+  for (let i = 0; i < sectors; i++) {
+    owner.push(-1);
+    erases.push(0);
+  }
+  const a = readCopy(0);
+  const b = readCopy(1);
+  const best = a && (!b || a.seq > b.seq) ? a : b;
+  if (!best) {
+    copy = 1;
+    seq = 0;
+    store();
+    return;
+  }
+  copy = best === a ? 0 : 1;
+  seq = best.seq;
+  const state = JSON.parse(best.body) as { n: string[]; o: number[]; e: number[] };
+  names = state.n;
+  for (let i = 0; i < sectors; i++) {
+    owner[i] = state.o[i] === undefined ? -1 : state.o[i];
+    erases[i] = state.e[i] || 0;
+  }
+  logAt = best.end;
+  replayLog();
+}
+
+/** First sector and count of `name`'s extent, or undefined. */
+export function extentOf(name: string): { first: number; count: number } | undefined {
+  const index = names.indexOf(name);
+  if (index < 0) return undefined;
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < sectors; i++) {
+    if (owner[i] === index) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  return first < 0 ? undefined : { first, count };
+}
+
+/**
+ * Give each app `count` contiguous sectors: the same ones as last boot when
+ * its count is unchanged; sectors of apps not listed are reclaimed; a sector
+ * is erased before a new owner gets it, and only then is the ledger written.
+ * Returns the names of apps that did not fit.
+ */
+export function assignSectors(wanted: { name: string; count: number }[]): string[] {
+  const keep: string[] = [];
+  for (const want of wanted) {
+    const had = extentOf(want.name);
+    if (want.count > 0 && had && had.count === want.count) keep.push(want.name);
+  }
+  // New owner table: kept extents stay, everything else is free.
+  const table: number[] = [];
+  const next: string[] = [];
+  for (let i = 0; i < sectors; i++) {
+    const name = owner[i] >= 0 ? names[owner[i]] : "";
+    const kept = name !== "" && keep.indexOf(name) >= 0;
+    if (kept && next.indexOf(name) < 0) next.push(name);
+    table.push(kept ? next.indexOf(name) : -1);
+  }
+  const refused: string[] = [];
+  const scrub: number[] = [];
+  const reserved = 2 * region.ledger;
+  for (const want of wanted) {
+    if (want.count <= 0 || keep.indexOf(want.name) >= 0) continue;
+    let start = -1;
+    for (let i = reserved, run = 0; i < sectors; i++) {
+      run = table[i] < 0 ? run + 1 : 0;
+      if (run === want.count) {
+        start = i - run + 1;
+        break;
+      }
+    }
+    if (start < 0) {
+      refused.push(want.name);
+      continue;
+    }
+    next.push(want.name);
+    for (let i = start; i < start + want.count; i++) {
+      table[i] = next.length - 1;
+      scrub.push(i);
+    }
+  }
+  let changed = next.length !== names.length;
+  for (let i = 0; i < sectors; i++) {
+    const before = owner[i] >= 0 ? names[owner[i]] : "";
+    const after = table[i] >= 0 ? next[table[i]] : "";
+    if (before !== after) changed = true;
+  }
+  // Erase before the ledger names the new owner: a cut here leaves the old ledger, and the next boot erases again.
+  for (const i of scrub) eraseSector(i);
+  if (changed) {
+    names = next;
+    owner = table;
+    store();
+  }
+  return refused;
+}
+
+/**
+ * The first byte where programming `data` over `old` needs a 0 bit back to 1,
+ * or -1. Word-wise through Int32Array views when both are aligned and long
+ * enough to pay for the views (a JS loop costs per iteration on Espruino).
+ */
+function norClash(old: Uint8Array, data: Uint8Array): number {
+  const length = data.length;
+  if (length >= 32 && data.buffer && !(data.byteOffset & 3) && !(old.byteOffset & 3)) {
+    const a = new Int32Array(old.buffer, old.byteOffset, length >> 2);
+    const b = new Int32Array(data.buffer, data.byteOffset, length >> 2);
+    for (let i = 0; i < a.length; i++) if ((a[i] & b[i]) !== b[i]) return 4 * i;
+    return -1;
+  }
+  for (let i = 0; i < length; i++) if ((old[i] & data[i]) !== data[i]) return i;
+  return -1;
+}
+
+/** The FlashExtent of `app` (its sectors from the ledger), issued as "flash". */
+export function grantExtent(h: Hal, app: App): Issued | undefined {
+  const had = extentOf(app.name);
+  if (!had) return undefined;
+  const read = h.flash.read;
+  const write = h.flash.write;
+  const sum = h.sum;
+  // Two references keep the minifier from inlining the loop into the hot body (Espruino re-reads it on every call).
+  const clash = app.name ? norClash : norClash;
+  const sector = region.sector;
+  const first = had.first;
+  const base = region.base + first * sector;
+  // Revocation sets these to 0: every copy of every method then fails its range check.
+  let size = had.count * sector;
+  let count = had.count;
+  // Failures leave the hot bodies: Espruino re-reads a function's text on every call.
+  const refuse = (what: string, at: number, length: number): never => {
+    if (entry.revoked) throw fail(EREVOKED, "app " + app.name + ": flash revoked (" + entry.revoked + ")");
+    throw fail(EINVAL, "app " + app.name + ": flash " + what + " " + at + "+" + length + " outside its extent of " + count + " sectors, or not whole words");
+  };
+  const cap: FlashExtent = {
+    sector,
+    count,
+    read: (offset, length) => {
+      if (!(offset === offset >>> 0 && length === length >>> 0 && offset + length <= size)) refuse("read", offset, length);
+      return read(length, base + offset);
+    },
+    write: (offset, data) => {
+      const length = data.length;
+      if (!(offset === offset >>> 0 && length === length >>> 0 && offset + length <= size && !((offset | length) & 3))) refuse("program", offset, length);
+      const old = read(length, base + offset);
+      // Erased space (the usual case) takes any data: one native sum instead of a loop.
+      const at = sum(old) === 255 * length ? -1 : clash(old, data);
+      if (at >= 0) throw fail(ENOR, "app " + app.name + ": flash program at " + (offset + at) + " needs a 0 bit back to 1 (erase the sector first)");
+      write(data, base + offset);
+    },
+    erase: (index) => {
+      if (!(index === index >>> 0 && index < count)) refuse("erase of sector", index, 1);
+      eraseSector(first + index);
+    },
+    erases: (index) => {
+      if (!(index === index >>> 0 && index < count)) refuse("erase count of sector", index, 1);
+      return erases[first + index];
+    },
+    close: () => revoke(entry, "released"),
+  };
+  const entry: Issued = issue(app.name, "flash", cap, () => {
+    size = 0;
+    count = 0;
+  });
+  return entry;
+}
+
+/** The ledger for the status: owner name per sector ("" free, "kernel" the ledger), erase counts, sequence. */
+export function ledgerStatus(): { owners: string[]; erases: number[]; seq: number; copy: number } {
+  const owners: string[] = [];
+  for (let i = 0; i < sectors; i++) owners.push(i < 2 * region.ledger ? "kernel" : owner[i] >= 0 ? names[owner[i]] : "");
+  return { owners, erases: erases.slice(), seq, copy };
+}

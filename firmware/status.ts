@@ -1,0 +1,45 @@
+/**
+ * The kernel's status, for the host: apps, their grants and what they hold,
+ * faults, overruns, repossessions, the flash ledger (owner and erase count of
+ * every sector) and the packet rings.
+ *
+ * Usage: the host evaluates `JSON.stringify(exo.status())` on the device
+ * (SimDevice.eval, or the serial EVAL packet).
+ *
+ * Contract: doc/xrd/xrd105-caps.md §Status. Times in ms, rounded.
+ */
+import { holding, repossessions, type App } from "./apps.ts";
+import { FLOOR_MS } from "./timers.ts";
+import { extentOf, ledgerStatus } from "./flash.ts";
+import { packetStatus } from "./packets.ts";
+
+export function status(apps: App[], slice: number) {
+  const ledger = ledgerStatus();
+  return {
+    slice,
+    floor: FLOOR_MS,
+    apps: apps.map((app) => {
+      const extent = extentOf(app.name);
+      return {
+        name: app.name,
+        state: app.state,
+        error: app.error,
+        faults: app.faults,
+        restarts: app.restarts,
+        overruns: app.overruns,
+        upcalls: app.upcalls,
+        cpu: Math.round(app.cpu),
+        worst: Math.round(app.worst),
+        pins: app.grant.pins,
+        timers: app.grant.timers,
+        flash: extent ? { first: extent.first, count: extent.count, erases: ledger.erases.slice(extent.first, extent.first + extent.count) } : undefined,
+        packets: app.grant.packets,
+        holds: holding(app),
+        withdrawn: app.withdrawn,
+      };
+    }),
+    repossessions,
+    ledger,
+    packets: packetStatus(),
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The hostile-app suite's bundle on the real Espruino interpreter built for
+ * Linux. Optional: runs only when ESPRUINO_BIN points at the binary. The host
+ * part (the abort protocol's request) is appended to the bundle as a timer.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { EBUSY, EINVAL, ENOR, EREVOKED } from "../../firmware/errors.ts";
+import { build } from "./helpers.ts";
+
+const bin = process.env.ESPRUINO_BIN;
+if (!bin) console.log("skipping the kernel's real-interpreter tests: set ESPRUINO_BIN to an Espruino binary built for Linux");
+
+describe.skipIf(!bin)("hostile apps on the real interpreter (ESPRUINO_BIN)", () => {
+  let out: string[];
+  let status: { apps: { name: string; state: string; faults: number }[]; repossessions: { app: string; name: string }[]; ledger: { owners: string[] } };
+  beforeAll(async () => {
+    const built = await build(["blinky", "forger", "flasher", "timerhog", "cacher", "thrower"], { board: "linux" });
+    const dir = mkdtempSync(join(tmpdir(), "exo-kernel-espruino-"));
+    const host = [
+      'setTimeout(function(){exo.reclaim("cacher","pins.out",50,"test")},300);',
+      'setTimeout(function(){print("STATUS "+JSON.stringify(exo.status()));quit()},2500);',
+    ].join("");
+    writeFileSync(join(dir, "bench.js"), "echo(0);\n" + built.code + "\n" + host + "\n");
+    const run = spawnSync(bin!, ["bench.js"], { cwd: dir, input: "", timeout: 20_000, killSignal: "SIGKILL", encoding: "utf8" });
+    out = run.stdout.replace(/\r/g, "").split("\n");
+    const line = out.find((l) => l.startsWith("STATUS "));
+    if (!line) throw new Error("no status from the interpreter:\n" + run.stdout.slice(-3000));
+    status = JSON.parse(line.slice(7));
+  }, 120_000);
+
+  it("stops each attack with the right code", () => {
+    expect(out).toContain(`forger: fake extent read refused ${EINVAL}`);
+    expect(out).toContain(`forger: read with a forged this refused ${EINVAL}`);
+    expect(out).toContain(`flasher: read the neighbour's sector refused ${EINVAL}`);
+    expect(out).toContain(`flasher: program 0 to 1 refused ${ENOR}`);
+    expect(out).toContain(`flasher: program 0 to 1 in a long write refused ${ENOR}`);
+    expect(out).toContain("flasher: program a long write again worked");
+    expect(out).toContain(`timerhog: a third timer refused ${EBUSY}`);
+    expect(out).toContain(`timerhog: every 1 ms refused ${EINVAL}`);
+    expect(out).not.toContain("Uncaught");
+  });
+
+  it("a cached pin method throws Invalid pin after repossession, the swapped one EREVOKED", () => {
+    expect(out).toContain("cacher: cached write: Invalid pin");
+    expect(out.find((l) => l.startsWith("cacher: swapped write:"))).toMatch(new RegExp(`revoked \\(repossessed\\) ${EREVOKED}$`));
+    expect(status.repossessions).toMatchObject([{ app: "cacher", name: "pins.out" }]);
+  });
+
+  it("faults, restarts and stops the thrower; the others keep running", () => {
+    expect(out.filter((l) => l.startsWith("kernel: app thrower faulted"))).toHaveLength(4);
+    expect(status.apps.find((a) => a.name === "thrower")).toMatchObject({ state: "stopped", faults: 4 });
+    expect(status.apps.find((a) => a.name === "blinky")).toMatchObject({ state: "running", faults: 0 });
+    expect(status.ledger.owners.filter((o) => o === "kernel")).toHaveLength(8);
+  });
+});
