@@ -66,12 +66,67 @@ program
   .option("--bundle <file>", "the bundle to boot (default dist/firmware.js)")
   .option("--flash <image>", "flash image file: loaded if it exists, saved at the end")
   .option("--json", "print the run report as JSON (console lines included)")
-  .addHelpText("after", "\nExample:\n  exo sim --for 10s --vcd blinky.vcd")
+  .option("--pty", "serve the device on a pseudo-terminal (REPL + packet protocol) until Ctrl-C, for exo flash/monitor")
+  .option("--pty-link <path>", "with --pty: also make this path a symlink to the pty")
+  .addHelpText("after", "\nExamples:\n  exo sim --for 10s --vcd blinky.vcd\n  exo sim --pty --pty-link /tmp/exo-dev")
   .action((opts) =>
-    execute(() => import("./commands/sim.ts"), {
+    execute(() => (opts.pty ? import("./commands/sim-pty.ts") : import("./commands/sim.ts")) as Promise<CommandModule<object, unknown>>, {
       cwd: process.cwd(),
       ...opts,
       live: opts.json ? undefined : (line: string) => process.stdout.write(line + "\n"),
+    }),
+  );
+
+program
+  .command("flash")
+  .description("upload the firmware over a serial port: verified on the device, resumable, atomic switch")
+  .option("--port <path>", "serial port, pty, or tcp://host:port")
+  .option("--baud <n>", "baud rate", "115200")
+  .option("--board <name>", "board to build for when the bundle is missing or stale")
+  .option("--bundle <file>", "the bundle to upload (default dist/firmware.js, built if stale)")
+  .option("--packet <bytes>", "DATA packet payload size", "1024")
+  .option("--force", "upload even if the device already boots this image")
+  .option("--no-run", "do not restart the device into the new image")
+  .option("--json", "print the result as JSON")
+  .addHelpText("after", "\nExample:\n  exo flash --port /dev/ttyUSB0")
+  .action((opts) => execute(() => import("./commands/flash.ts"), { cwd: root, ...opts }));
+
+program
+  .command("monitor")
+  .description("the device's console: what it prints, your keys to it; reconnects after an unplug (Ctrl-] quits)")
+  .option("--port <path>", "serial port, pty, or tcp://host:port")
+  .option("--baud <n>", "baud rate", "115200")
+  .option("--for <duration>", "stop after this long: 30s, 2m")
+  .option("--no-reconnect", "end when the device goes away")
+  .option("--json", "print the session summary as JSON")
+  .addHelpText("after", "\nExample:\n  exo monitor --port /dev/ttyUSB0")
+  .action((opts) => execute(() => import("./commands/monitor.ts"), { cwd: process.cwd(), ...opts }));
+
+program
+  .command("ports")
+  .description("list serial ports (vendor and serial number need udevadm on Linux)")
+  .option("--json", "print the result as JSON")
+  .addHelpText("after", "\nExample:\n  exo ports")
+  .action((opts) => execute(() => import("./commands/ports.ts"), { cwd: process.cwd(), ...opts }));
+
+program
+  .command("test [files...]")
+  .description("run on-device suites (test/hil/*.hil.ts) on the simulated device or a board; JUnit XML")
+  .option("--sim", "run on the simulated device")
+  .option("--hil", "run on the device at --port")
+  .option("--port <path>", "serial port, pty, or tcp://host:port (with --hil)")
+  .option("--baud <n>", "baud rate", "115200")
+  .option("--board <name>", "simulated board (with --sim)", "esp32")
+  .option("--timeout <time>", "per-test limit", "5s")
+  .option("--junit <file>", "also write JUnit XML there")
+  .option("--json", "print the result as JSON")
+  .addHelpText("after", "\nExamples:\n  exo test --sim\n  exo test --hil --port /dev/ttyUSB0 --junit junit.xml")
+  .action((files, opts) =>
+    execute(() => import("./commands/test.ts"), {
+      cwd: root,
+      files,
+      ...opts,
+      live: opts.json ? undefined : (t: { status: string; suite: string; name: string }) => process.stderr.write(`${t.status} ${t.suite} > ${t.name}\n`),
     }),
   );
 
@@ -89,7 +144,7 @@ program
 
 program
   .command("bench [suites...]")
-  .description("run benchmark suites (all when none is named): fs, kernel; ratios against baselines measured in the same run")
+  .description("run benchmark suites (all when none is named): fs, kernel, flash; ratios against baselines measured in the same run")
   .option("--json", "print the results as JSON (fs: keys are LOGCFG §4 metric names)")
   .option("--powerloss", "fs: run LOGCFG §5 power-loss trials instead of the workloads")
   .option("--workloads <list>", "fs: comma list of w0,w1,batched")
@@ -102,8 +157,12 @@ program
   .option("--negctl <1|2>", "fs --powerloss: a negative control, which must fail")
   .option("--workers <n>", "fs --powerloss: worker threads")
   .option("--replay <k:mode:seed>", "fs --powerloss: run one trial and print its detail")
-  .option("--espruino <path>", "kernel: an Espruino binary built for Linux (default $ESPRUINO_BIN); without one, simulator only")
+  .option("--espruino <path>", "kernel, flash: an Espruino binary built for Linux (default $ESPRUINO_BIN); without one, simulator only")
   .option("--iterations <n>", "kernel: operations per variant on the interpreter")
+  .option("--links <list>", "flash: comma list of sim,pty,pty-raw,telnet")
+  .option("--baud <n>", "flash: the simulated link's rate in bits/s (default 115200)")
+  .option("--packet <bytes>", "flash: DATA payload size (default 1024)")
+  .option("--board <name>", "flash: firmware and simulated board (default esp32)")
   .option("--no-callgrind", "kernel: time the interpreter with getTime() instead of counting instructions with callgrind")
   .addHelpText("after", "\nExamples:\n  exo bench fs --json\n  exo bench fs --powerloss --trials 100000 --seed 1\n  exo bench kernel --espruino ~/espruino/espruino")
   .action((names, opts) => execute(() => import("./commands/bench.ts"), { cwd: process.cwd(), suites: names, ...opts }));

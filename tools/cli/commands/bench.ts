@@ -15,6 +15,7 @@ interface Suite {
 const suites: Record<string, (options: { powerloss?: boolean }) => Promise<Suite>> = {
   fs: (o) => (o.powerloss ? import("../../bench/powerloss.ts") : import("../../bench/fs.ts")) as Promise<Suite>,
   kernel: () => import("../../bench/kernel.ts") as Promise<Suite>,
+  flash: () => import("../../bench/flash.ts") as Promise<Suite>,
 };
 
 export interface BenchOptions {

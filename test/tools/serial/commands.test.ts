@@ -1,0 +1,108 @@
+import { PassThrough } from "node:stream";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MockBinding } from "@serialport/binding-mock";
+import { describe, expect, it } from "vitest";
+import { boards } from "../../../hal/boards.ts";
+import { run as ports, render as renderPorts } from "../../../tools/cli/commands/ports.ts";
+import { run as monitor } from "../../../tools/cli/commands/monitor.ts";
+import { run as flash } from "../../../tools/cli/commands/flash.ts";
+import { servePty } from "../../../tools/serial/sim-pty.ts";
+import { openLink } from "../../../tools/serial/link.ts";
+import { UserError } from "../../../tools/cli/errors.ts";
+
+describe("exo ports", () => {
+  it("lists what the binding lists", async () => {
+    MockBinding.reset();
+    MockBinding.createPort("/dev/ttyUSB7", { manufacturer: "Espressif" });
+    const result = await ports({ binding: MockBinding });
+    expect(result.source).toBe("udev");
+    expect(result.ports[0]).toMatchObject({ path: "/dev/ttyUSB7", manufacturer: "Espressif" });
+  });
+
+  it("falls back to device files and says how to install udevadm when it is missing", async () => {
+    const dev = mkdtempSync(join(tmpdir(), "exo-dev-"));
+    writeFileSync(join(dev, "ttyUSB0"), "");
+    writeFileSync(join(dev, "ttyS0"), "");
+    mkdirSync(join(dev, "serial", "by-id"), { recursive: true });
+    const missing = { ...MockBinding, list: () => Promise.reject(new Error("spawn udevadm ENOENT")) };
+    const result = await ports({ binding: missing as never, dev });
+    expect(result.source).toBe("dev-scan");
+    expect(result.ports.map((p) => p.path)).toEqual([join(dev, "ttyUSB0")]);
+    expect(renderPorts(result)).toContain("apt-get install udev");
+  });
+});
+
+describe("opening ports", () => {
+  it("names a missing port and how to find the right one", async () => {
+    MockBinding.reset();
+    await expect(openLink("/dev/ttyNOPE", { binding: MockBinding })).rejects.toBeInstanceOf(UserError);
+    const dir = mkdtempSync(join(tmpdir(), "exo-nope-"));
+    writeFileSync(join(dir, "fw.js"), 'print("x");');
+    await expect(flash({ cwd: dir, port: "/dev/ttyNOPE", bundle: join(dir, "fw.js"), binding: MockBinding })).rejects.toThrow(/no serial port|cannot open/);
+  });
+
+  it("says a port is busy when another program holds it", async () => {
+    MockBinding.reset();
+    MockBinding.createPort("/dev/ttyUSB0");
+    const first = await openLink("/dev/ttyUSB0", { binding: MockBinding });
+    await expect(openLink("/dev/ttyUSB0", { binding: MockBinding })).rejects.toThrow(/busy/);
+    await first.close();
+  });
+
+  it("says nobody answers when the port is open but silent", async () => {
+    MockBinding.reset();
+    MockBinding.createPort("/dev/ttyUSB0");
+    const dir = mkdtempSync(join(tmpdir(), "exo-silent-"));
+    writeFileSync(join(dir, "fw.js"), 'print("x");');
+    await expect(flash({ cwd: dir, port: "/dev/ttyUSB0", bundle: join(dir, "fw.js"), binding: MockBinding, onProgress: () => {} })).rejects.toThrow(
+      /no device answering/,
+    );
+  }, 60_000);
+});
+
+describe("exo monitor", () => {
+  it("shows the console, sends keys, and ends on Ctrl-]", async () => {
+    const session = await servePty({ board: boards.esp32 });
+    try {
+      const input = new PassThrough();
+      let seen = "";
+      const done = monitor({ port: session.path, input, output: (b) => (seen += Buffer.from(b).toString("latin1")), status: () => {} });
+      await new Promise((r) => setTimeout(r, 300));
+      input.write("print(6*7)\r");
+      for (let i = 0; i < 50 && !seen.includes("42"); i++) await new Promise((r) => setTimeout(r, 50));
+      input.write(Buffer.from([0x1d]));
+      const result = await done;
+      expect(seen).toContain("42");
+      expect(result.ended).toBe("ctrl-]");
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe("exo monitor reconnects", () => {
+  it("says the device went away and reopens the port when it is back", async () => {
+    const net = await import("node:net");
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.write(`hello ${connections}\r\n`);
+      if (connections === 1) setTimeout(() => socket.destroy(), 100); // unplugged
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const port = `tcp://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const statuses: string[] = [];
+    let seen = "";
+    let stop!: () => void;
+    const done = monitor({ port, input: new PassThrough(), output: (b) => (seen += Buffer.from(b).toString()), status: (l) => statuses.push(l), stop: new Promise((r) => (stop = r)) });
+    for (let i = 0; i < 60 && !seen.includes("hello 2"); i++) await new Promise((r) => setTimeout(r, 50));
+    stop();
+    const result = await done;
+    server.close();
+    expect(seen).toContain("hello 2");
+    expect(result.reconnects).toBe(1);
+    expect(statuses.some((s) => s.includes("went away"))).toBe(true);
+  });
+});
