@@ -144,7 +144,7 @@ program
 
 program
   .command("bench [suites...]")
-  .description("run benchmark suites (all when none is named): fs, kernel, flash; ratios against baselines measured in the same run")
+  .description("run benchmark suites (all when none is named): fs, kernel, flash, sched; ratios against baselines measured in the same run")
   .option("--json", "print the results as JSON (fs: keys are LOGCFG §4 metric names)")
   .option("--powerloss", "fs: run LOGCFG §5 power-loss trials instead of the workloads")
   .option("--workloads <list>", "fs: comma list of w0,w1,batched")
@@ -157,13 +157,17 @@ program
   .option("--negctl <1|2>", "fs --powerloss: a negative control, which must fail")
   .option("--workers <n>", "fs --powerloss: worker threads")
   .option("--replay <k:mode:seed>", "fs --powerloss: run one trial and print its detail")
-  .option("--espruino <path>", "kernel, flash: an Espruino binary built for Linux (default $ESPRUINO_BIN); without one, simulator only")
+  .option("--espruino <path>", "kernel, flash, sched: an Espruino binary built for Linux (default $ESPRUINO_BIN); without one, simulator only")
   .option("--iterations <n>", "kernel: operations per variant on the interpreter")
   .option("--links <list>", "flash: comma list of sim,pty,pty-raw,telnet")
   .option("--baud <n>", "flash: the simulated link's rate in bits/s (default 115200)")
   .option("--packet <bytes>", "flash: DATA payload size (default 1024)")
   .option("--board <name>", "flash: firmware and simulated board (default esp32)")
+  // Both forms, so the default is left to each suite: kernel counts instructions unless told not to, sched only when asked.
+  .option("--callgrind", "sched: also count instructions per switch under valgrind's callgrind (slow)")
   .option("--no-callgrind", "kernel: time the interpreter with getTime() instead of counting instructions with callgrind")
+  .option("--switches <n>", "sched: task switches per fairness/overhead run")
+  .option("--seconds <n>", "sched: seconds of each lateness run")
   .addHelpText("after", "\nExamples:\n  exo bench fs --json\n  exo bench fs --powerloss --trials 100000 --seed 1\n  exo bench kernel --espruino ~/espruino/espruino")
   .action((names, opts) => execute(() => import("./commands/bench.ts"), { cwd: process.cwd(), suites: names, ...opts }));
 

@@ -16,6 +16,7 @@ const suites: Record<string, (options: { powerloss?: boolean }) => Promise<Suite
   fs: (o) => (o.powerloss ? import("../../bench/powerloss.ts") : import("../../bench/fs.ts")) as Promise<Suite>,
   kernel: () => import("../../bench/kernel.ts") as Promise<Suite>,
   flash: () => import("../../bench/flash.ts") as Promise<Suite>,
+  sched: () => import("../../bench/sched.ts") as Promise<Suite>,
 };
 
 export interface BenchOptions {
