@@ -10,6 +10,11 @@
  *   --buffer <n>         FsConfig.buffer (default: the FS default)
  *   --json               print the result as JSON (keys = §4 metric names)
  *   --powerloss          run LOGCFG §5 instead: see tools/bench/powerloss.ts for its options
+ *   --espruino <path[,path]>   also run W0 on the real interpreter (default $ESPRUINO_BIN; skipped
+ *                        with a message without one): see tools/bench/fs-interpreter.ts
+ *   --interpreter-records <n>  N on the interpreter (default: --records, else 20000)
+ *   --interpreter-sector <b>   4096 (default, LOGCFG geometry: 4 × 1 KiB pages) or 1024
+ *   --interpreter-timeout <s>  SIGKILL the interpreter after s seconds (default 900; the rate is then partial)
  *
  * Usage: `npx tsx tools/bench/fs.ts [--json] [--workloads w0]` runs it without the CLI.
  *
@@ -22,6 +27,7 @@ import {
 } from "../../libos/fs/index.ts";
 import { hostServices, norExtent } from "../../hal/sim/extent.ts";
 import { Driver, GEN, REFERENCE, type WorkloadName, appBytes, recordBytes, workload } from "./logcfg.ts";
+import { type InterpreterResult, interpreterFailed, renderInterpreter, runInterpreter } from "./fs-interpreter.ts";
 
 export interface BenchFsOptions {
   cwd?: string;
@@ -31,6 +37,11 @@ export interface BenchFsOptions {
   spare?: number | string;
   buffer?: number | string;
   json?: boolean;
+  /** Espruino binaries (comma list) for the interpreter half; default $ESPRUINO_BIN. */
+  espruino?: string;
+  interpreterRecords?: number | string;
+  interpreterSector?: number | string;
+  interpreterTimeout?: number | string;
 }
 
 export interface Distribution {
@@ -95,6 +106,8 @@ export interface BenchFsResult {
   goals: Goal[];
   reference: typeof REFERENCE;
   seconds: number;
+  /** W0 with the device code on the real Espruino interpreter, or why it was skipped. */
+  interpreter: InterpreterResult;
 }
 
 function dist(values: number[]): Distribution {
@@ -261,6 +274,23 @@ export async function run(options: BenchFsOptions = {}): Promise<BenchFsResult> 
     process.stderr.write(`bench fs: ${n} (${records} records)…\n`);
     workloads.push(runWorkload(n as WorkloadName, records, idle, config));
   }
+  const seconds = round((Date.now() - started) / 1000, 1);
+  const interpreter = await runInterpreter({
+    cwd: options.cwd,
+    espruino: options.espruino,
+    records: options.interpreterRecords ?? options.records,
+    sector: options.interpreterSector,
+    timeout: options.interpreterTimeout,
+  });
+  // The same code on the same geometry must wear the flash exactly as the simulator's W0 of the same N.
+  const w0 = workloads.find((w) => w.workload === "w0");
+  if ("runs" in interpreter && w0) {
+    for (const x of interpreter.runs) {
+      if (!x.partial && x.geometry.sector_bytes === 4096 && x.records_done === w0.records) {
+        x.same_as_simulator = x.erases === w0.counters.erases && x.bytes_programmed === w0.counters.program_bytes;
+      }
+    }
+  }
   return {
     benchmark: "LOGCFG-64x4K v1",
     device: { sectors: 64, sector_bytes: 4096, page_bytes: 256 },
@@ -268,13 +298,14 @@ export async function run(options: BenchFsOptions = {}): Promise<BenchFsResult> 
     workloads,
     goals: goals(workloads),
     reference: REFERENCE,
-    seconds: round((Date.now() - started) / 1000, 1),
+    seconds,
+    interpreter,
   };
 }
 
-/** Any goal missed. */
+/** Any goal missed, or an interpreter run that did not finish, failed fsck or lost a record. */
 export function failed(result: BenchFsResult): boolean {
-  return result.goals.some((g) => !g.pass);
+  return result.goals.some((g) => !g.pass) || (result.interpreter !== undefined && interpreterFailed(result.interpreter));
 }
 
 export function render(r: BenchFsResult): string {
@@ -315,7 +346,9 @@ export function render(r: BenchFsResult): string {
   const lines = rows.map((x) => x.map((cell, c) => (c === 0 ? cell.padEnd(width[c]) : cell.padStart(width[c]))).join("  "));
   lines.splice(1, 0, width.map((n) => "-".repeat(n)).join("  "));
   const g = r.goals.map((x) => `  ${x.pass ? "ok  " : "MISS"} ${x.goal} ${x.limit}: ${x.value}`);
-  return [`${r.benchmark} on the simulated NOR chip (64 × 4 KiB, 256-B pages), ${r.seconds} s`, "", ...lines, "", "goals:", ...g].join("\n");
+  const out = [`${r.benchmark} on the simulated NOR chip (64 × 4 KiB, 256-B pages), ${r.seconds} s`, "", ...lines, "", "goals:", ...g];
+  if (r.interpreter) out.push("", renderInterpreter(r.interpreter));
+  return out.join("\n");
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
@@ -324,7 +357,7 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
   for (let k = 0; k < args.length; k++) {
     const a = args[k];
     if (!a.startsWith("--")) continue;
-    const key = a.slice(2);
+    const key = a.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     if (key === "json" || key === "powerloss") opts[key] = true;
     else opts[key] = args[++k];
   }
