@@ -38,7 +38,7 @@ export interface Grant {
   pins: Record<string, number>;
   timers: number;
   flash: number;
-  packets?: { protocol: string; port: number; rx: number; tx: number };
+  packets?: { protocol: string; port: number; rx: number; tx: number; peer?: number };
   start: AppStart;
 }
 

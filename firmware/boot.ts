@@ -19,11 +19,12 @@ import { bindPin } from "../hal/espruino/pins.ts";
 import { crc32, log, publish, sum } from "../hal/espruino/console.ts";
 import { flash } from "../hal/espruino/flash.ts";
 import { after, cancel, every, now } from "../hal/espruino/timers.ts";
-import type { Hal } from "../hal/types.ts";
+import { net } from "../hal/espruino/net.ts";
+import type { Hal, UdpSocket } from "../hal/types.ts";
 import { fault, newApp, overrun, reclaim, startApp, type App } from "./apps.ts";
 import { ECONFLICT, EINVAL, ENOSPC } from "./errors.ts";
 import { assignSectors, loadLedger } from "./flash.ts";
-import { deliver, reservePackets, transmit } from "./packets.ts";
+import { countUnrouted, deliver, onTransmit, packetGrants, reservePackets, transmit, type PacketGrant } from "./packets.ts";
 import { status } from "./status.ts";
 import { configure } from "./upcalls.ts";
 
@@ -31,7 +32,7 @@ import { configure } from "./upcalls.ts";
 export const SLICE_MS = 20;
 
 export function boot(): void {
-  const hal: Hal = { pin: bindPin, flash, timers: { after, every, cancel }, now, log, crc32, sum, publish };
+  const hal: Hal = { pin: bindPin, flash, timers: { after, every, cancel }, now, log, crc32, sum, publish, net };
   log("Exo " + board.version + " on " + board.name + ", " + grants.length + " app" + (grants.length === 1 ? "" : "s"));
   configure({ now, slice: SLICE_MS, fault, overrun: (app, ms) => overrun(app, ms, SLICE_MS) });
   const apps: App[] = grants.map(newApp);
@@ -62,7 +63,7 @@ export function boot(): void {
   const wanted = [];
   for (const app of apps) {
     const p = app.grant.packets;
-    if (p && app.state !== "refused") wanted.push({ name: app.name, protocol: p.protocol, port: p.port, rx: p.rx, tx: p.tx });
+    if (p && app.state !== "refused") wanted.push({ name: app.name, protocol: p.protocol, port: p.port, rx: p.rx, tx: p.tx, peer: p.peer });
   }
   for (const r of reservePackets(hal, wanted, board.packets)) {
     for (const app of apps) if (app.name === r.name) refuse(app, r.code, r.why);
@@ -76,4 +77,37 @@ export function boot(): void {
   });
   const services = { crc32, now, log };
   for (const app of apps) if (app.state !== "refused") startApp(hal, services, app);
+  if (packetGrants().length && hal.net.available()) hal.net.up(board.net, (error) => (error ? log("kernel: network down: " + error) : wireNet(hal)));
+}
+
+/**
+ * The network is up: one UDP socket per udp filter, on the filter's port;
+ * each datagram goes through the kernel's demultiplexer into the app's rx
+ * ring. Each tx ring is flushed into its socket, to the grant's peer (the
+ * board's peer host, the manifest's port), or without one back to whoever
+ * last sent to that filter (xrd104 §7).
+ */
+function wireNet(hal: Hal): void {
+  const list = packetGrants();
+  const sockets: (UdpSocket | undefined)[] = [];
+  const hosts: string[] = [];
+  const ports = new Uint16Array(list.length);
+  let bound = 0;
+  const bindRing = (ring: number, grant: PacketGrant) => {
+    sockets[ring] = hal.net.bind(grant.port, (data, host, port) => {
+      hosts[ring] = host;
+      ports[ring] = port;
+      deliver("udp", grant.port, data);
+    }, log);
+    bound++;
+  };
+  for (let ring = 0; ring < list.length; ring++) if (list[ring].protocol === "udp") bindRing(ring, list[ring]);
+  onTransmit((ring, data) => {
+    const grant = list[ring];
+    const socket = sockets[ring];
+    const port = grant.peer || ports[ring];
+    if (socket && port) socket.send(data, port, grant.peer ? board.net.host : hosts[ring]);
+    else countUnrouted(ring);
+  });
+  log("kernel: network up, " + bound + " udp socket" + (bound === 1 ? "" : "s"));
 }

@@ -10,6 +10,12 @@ declare module "exo:board" {
     pins: number;
     /** Bytes of packet rings the kernel may hand out, over all apps. */
     packets: number;
+    /**
+     * The network, from build-time configuration (never the source): Wi-Fi
+     * credentials (absent for Linux and the simulator: loopback) and the host
+     * that grants with a `peer` port send to.
+     */
+    net: { ssid?: string; password?: string; host: string };
   };
   export default board;
 }

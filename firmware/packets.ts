@@ -9,7 +9,8 @@
  *   const refused = reservePackets([{ name, protocol: "udp", port: 5683, rx: 512, tx: 256 }, …], budget);
  *   const entry = grantPackets(hal, app);     // entry.cap is the PacketCap
  *   deliver("udp", 5683, bytes);              // the network hal's entry point
- *   transmit("app")                           // the tx ring's packets, oldest first
+ *   transmit("app")                           // the tx ring's packets, oldest first (host drain)
+ *   onTransmit((ring, bytes) => socket.send(…)) // or: the kernel flushes each tx ring to the network hal
  *
  * Errors: `send` returns ENOBUFS when the tx ring is full (the packet is
  * dropped and counted); `deliver` returns ENOENT when no filter matches and
@@ -41,6 +42,8 @@ export interface PacketGrant {
   port: number;
   rx: number;
   tx: number;
+  /** Where the app's datagrams go (the board's peer host); absent: back to the last sender. */
+  peer?: number;
 }
 
 const protocols = ["udp", "tcp"];
@@ -59,6 +62,11 @@ const readers: (Function | undefined)[] = [];
 const txRings: Uint8Array[] = [];
 const txStates: Uint32Array[] = [];
 let timers: Hal["timers"];
+/** The network hal's send, once the network is up: the kernel flushes tx rings into it. */
+let sender: ((ring: number, data: Uint8Array) => void) | undefined;
+const txPending = new Uint8Array(MAX_RINGS);
+/** Per ring: packets taken from the tx ring that had nowhere to go (no peer, no sender yet). */
+const unrouted = new Uint32Array(MAX_RINGS);
 
 const slotOf = (key: number): number => {
   let h = (key ^ (key >> 6) ^ (key >> 12)) & (SLOTS - 1);
@@ -166,6 +174,35 @@ export function deliver(protocol: string, port: number, data: Uint8Array): numbe
   return code;
 }
 
+/**
+ * Hand every tx ring to `send(ring, bytes)` from now on: a `send` that makes
+ * a ring non-empty schedules one flush of it on the next tick (so a burst of
+ * sends costs one timer). Rings already holding packets are flushed now.
+ */
+export function onTransmit(send: (ring: number, data: Uint8Array) => void): void {
+  sender = send;
+  for (let ring = 0; ring < grants.length; ring++) if (txStates[ring] && txStates[ring][3]) flush(ring);
+}
+
+/** Drain one tx ring into the sender. */
+function flush(ring: number): void {
+  txPending[ring] = 0;
+  const state = txStates[ring];
+  if (!sender || !state) return;
+  const size = grants[ring].tx;
+  for (let packet = take(txRings[ring], 0, size, state, 0); packet; packet = take(txRings[ring], 0, size, state, 0)) sender(ring, packet);
+}
+
+/** Count a packet the network hal could not route (no peer and no one to reply to). */
+export function countUnrouted(ring: number): void {
+  unrouted[ring]++;
+}
+
+/** The filters installed, ring by ring (the network hal binds one socket each). */
+export function packetGrants(): PacketGrant[] {
+  return grants;
+}
+
 /** Take every packet from `app`'s tx ring (the network hal sends them), oldest first. */
 export function transmit(app: string): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -179,14 +216,14 @@ export function transmit(app: string): Uint8Array[] {
 }
 
 /** The ring counters of every filter, for the status. */
-export function packetStatus(): { app: string; protocol: string; port: number; rx: number; tx: number; queued: number; received: number; dropped: number; sent: number; refused: number }[] {
+export function packetStatus(): { app: string; protocol: string; port: number; rx: number; tx: number; queued: number; received: number; dropped: number; sent: number; refused: number; unrouted: number }[] {
   return grants.map((g, ring) => {
     const o = ring * FIELDS;
     const tx = txStates[ring];
     return {
       app: g.name, protocol: g.protocol, port: g.port, rx: g.rx, tx: g.tx,
       queued: rx[o + 3], received: rx[o + 5], dropped: rx[o + 4],
-      sent: tx ? tx[5] : 0, refused: tx ? tx[4] : 0,
+      sent: tx ? tx[5] : 0, refused: tx ? tx[4] : 0, unrouted: unrouted[ring],
     };
   });
 }
@@ -204,6 +241,8 @@ export function grantPackets(app: App): Issued | undefined {
   const txState = new Uint32Array(FIELDS);
   txRings[ring] = txRing;
   txStates[ring] = txState;
+  txPending[ring] = 0;
+  unrouted[ring] = 0;
   owners[ring] = app;
   readers[ring] = undefined;
   for (let i = 0; i < FIELDS; i++) rx[o + i] = 0;
@@ -220,6 +259,10 @@ export function grantPackets(app: App): Issued | undefined {
     send: (data) => {
       const code = put(txRing, 0, txSize, txState, 0, data);
       if (code && entry.revoked) throw gone();
+      if (!code && sender && !txPending[ring]) {
+        txPending[ring] = 1;
+        timers.after(0, () => flush(ring));
+      }
       return code;
     },
     onReadable: (fn) => {

@@ -47,6 +47,23 @@ export interface HalTimers {
   cancel(id: number): void;
 }
 
+/** One bound UDP socket (hal/espruino/net.ts). */
+export interface UdpSocket {
+  /** Send one datagram of `data` to `host`:`port`. MUST NOT throw for a send the network drops. */
+  send(data: Uint8Array, port: number, host: string): void;
+  close(): void;
+}
+
+/** The network: Wi-Fi and UDP sockets. Callbacks MUST come on a later tick, never inside the call. */
+export interface HalNet {
+  /** True when the interpreter has UDP sockets (`dgram`); false: no network, rings only. */
+  available(): boolean;
+  /** Bring the link up: join Wi-Fi when `ssid` is given, else loopback; `done(error?)` once. */
+  up(config: { ssid?: string; password?: string }, done: (error?: string) => void): void;
+  /** Bind a socket on `port`; each datagram goes to `onMessage(bytes, fromHost, fromPort)`. Errors go to `log`. */
+  bind(port: number, onMessage: (data: Uint8Array, host: string, from: number) => void, log: (text: string) => void): UdpSocket;
+}
+
 /** Everything the kernel takes from the hardware. */
 export interface Hal {
   pin(n: number): BoundPin;
@@ -60,4 +77,5 @@ export interface Hal {
   sum(data: Uint8Array): number;
   /** Publish one global for the host (the kernel's status function). */
   publish(name: string, value: unknown): void;
+  net: HalNet;
 }

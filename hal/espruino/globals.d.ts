@@ -20,6 +20,10 @@ declare function print(...text: unknown[]): void;
 declare const E: {
   CRC32(data: string | ArrayLike<number>): number;
   sum(data: ArrayLike<number>): number;
+  /** Bytes of a String (each char code & 255) as a new Uint8Array. */
+  toUint8Array(data: string | ArrayLike<number>): Uint8Array;
+  /** A String of the given bytes. */
+  toString(data: ArrayLike<number>): string;
   getSizeOf(value: unknown): number;
   enableWatchdog(seconds: number, automatic?: boolean): void;
   kickWatchdog(): void;

@@ -41,6 +41,7 @@ import { SimControl } from "./control.ts";
 import { installEspruinoApi, type InstalledApi } from "./espruino-api.ts";
 import { NorFlash, PowerCut, xorshift32 } from "./flash.ts";
 import { MemoryEstimator } from "./memory.ts";
+import { SimNet, type SimNetOptions } from "./net.ts";
 import { PinBank, type LevelChange } from "./pins.ts";
 import { SimStorage } from "./storage.ts";
 import { toVcd } from "./vcd.ts";
@@ -58,6 +59,8 @@ export interface SimOptions {
   gate?: boolean;
   /** Called for every console line as it is printed. */
   onConsole?: (line: string, simMs: number) => void;
+  /** Give the device a network: `require("dgram")` on real loopback sockets (net.ts). Default: none. */
+  net?: SimNetOptions;
 }
 
 /** "halted": nothing booted; "running": timers pending; "idle": booted, no timers (watches may wait). */
@@ -106,6 +109,8 @@ export class SimDevice {
   readonly control: SimControl;
   /** Espruino's Storage in the flash's `board.storage` region (storage.ts). */
   readonly storage: SimStorage;
+  /** The network, when `options.net` asked for one (net.ts); run it with `runNetworked`. */
+  readonly net?: SimNet;
   private clock = new VirtualClock();
   private pins: PinBank;
   private watches: Watches;
@@ -156,6 +161,13 @@ export class SimDevice {
       run: (ms) => this.run(ms),
       cutPower: (reason) => this.powerOff(reason),
     });
+    if (options.net) {
+      this.net = new SimNet(
+        { clock: this.clock, run: (ms) => this.run(ms), alive: () => this.status === "on", log: (text) => this.out.write(text) },
+        options.net,
+        this.seed,
+      );
+    }
   }
 
   /** Every console line so far, with the simulated time it was printed at. */
@@ -250,6 +262,14 @@ export class SimDevice {
   }
 
   /**
+   * `run`, letting the network's real socket I/O in between steps of virtual
+   * time (net.ts explains the pacing). Without a network it is `run`.
+   */
+  async runNetworked(ms: number): Promise<RunReport> {
+    return this.net ? this.net.run(ms) : this.run(ms);
+  }
+
+  /**
    * Run `code` in the device's context (the REPL) and return its value; throws
    * what the device code throws. Boots an empty program if nothing was booted.
    */
@@ -303,6 +323,7 @@ export class SimDevice {
       program.code = mode === "reset" ? "" : (this.storage.read(".bootcde") ?? "");
     }
     this.clock.reset();
+    this.net?.close();
     this.watches.reset();
     this.pins.reset();
     this.watchdog = undefined;
@@ -336,6 +357,7 @@ export class SimDevice {
       invokePending: () => this.sliceBody?.(),
       busyMs: () => this.busyMs(),
       storage: this.storage,
+      modules: this.net && ((kit) => this.net!.modules(kit)),
       restart: (runBootCode) => {
         if (!this.program?.fromStorage) this.program = { code: "", file: ".bootcde", fromStorage: true };
         this.restartMode = runBootCode ? "load" : "reset";
@@ -482,6 +504,7 @@ export class SimDevice {
     this.status = "power-cut";
     this.stopReason = reason;
     this.resetPending = false;
+    this.net?.close();
     this.out.write(`[sim] POWER CUT: ${reason}`);
   }
 

@@ -23,8 +23,10 @@
  * of pins, the last pin the least significant bit), pinMode, getPinMode,
  * setWatch, clearWatch, setTimeout, setInterval, clearTimeout, clearInterval,
  * changeInterval, getTime, print, console.{log,info,warn,error,debug}, E
- * (CRC32, getSizeOf, enableWatchdog, kickWatchdog, hwRand), process (memory,
- * env), require("Flash"), global, btoa, atob; Math.random is seeded.
+ * (CRC32, sum, toUint8Array, toString, getSizeOf, enableWatchdog, kickWatchdog, hwRand),
+ * process (memory, env), require("Flash"), require("Storage"), require("dgram")
+ * and require("Wifi") when the device has a network (net.ts), global, btoa,
+ * atob; Math.random is seeded.
  */
 import vm from "node:vm";
 import type { Board } from "../boards.ts";
@@ -70,6 +72,15 @@ export interface ApiHost {
   storage?: SimStorage;
   /** `load()` (true: run the boot code again) or `reset()` (false: fresh RAM, nothing run). */
   restart?(runBootCode: boolean): void;
+  /** More `require`-able modules ("dgram", "Wifi" when the device has a network: hal/sim/net.ts builds them with these helpers). */
+  modules?(kit: ApiKit): Record<string, object>;
+}
+
+/** Helpers for building device-realm modules outside this file (net.ts). */
+export interface ApiKit {
+  realm: DeviceRealm;
+  fn<A extends unknown[], R>(name: string, impl: (this: unknown, ...args: A) => R): (...args: A) => R;
+  object(fields: Record<string, unknown>): Record<string, unknown>;
 }
 
 /** The device realm's constructors, for building values the device code receives. */
@@ -333,6 +344,18 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
     for (let i = 0; i < bytes.length; i++) total += Number(bytes[i]);
     return total;
   }));
+  define(E, "toUint8Array", fn("toUint8Array", (data: unknown) => {
+    const bytes = toBytes(data);
+    if (!bytes) throw new DeviceError("E.toUint8Array: expected a string, an array or a typed array");
+    const out = new realm.Uint8Array(bytes.length);
+    out.set(bytes);
+    return out;
+  }));
+  define(E, "toString", fn("toString", (data: unknown) => {
+    const bytes = toBytes(data);
+    if (!bytes) throw new DeviceError("E.toString: expected a string, an array or a typed array");
+    return Buffer.from(bytes).toString("latin1");
+  }));
   define(E, "getSizeOf", fn("getSizeOf", (value: unknown) => host.memory().sizeOf(value)));
   define(E, "enableWatchdog", fn("enableWatchdog", (seconds: unknown, automatic?: unknown) => {
     const s = Number(seconds);
@@ -426,8 +449,11 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
     define(global, "load", fn("load", () => restart(true)));
     define(global, "reset", fn("reset", () => restart(false)));
   }
+  const modules = host.modules?.({ realm, fn, object }) ?? {};
+  natives.push(...Object.values(modules));
   define(global, "require", fn("require", (name: unknown) => {
     if (name === "Flash") return Flash;
+    if (typeof name === "string" && Object.prototype.hasOwnProperty.call(modules, name)) return modules[name];
     if (name === "Storage" && Storage) return Storage;
     throw new DeviceError(`Module ${JSON.stringify(String(name))} not found`);
   }));

@@ -41,6 +41,32 @@ export interface DeviceBuildOptions {
    * capability (tools/bench/kernel.ts); `exo build` has no way to turn it off.
    */
   verify?: boolean;
+  /**
+   * A JSON file `{"ssid", "password", "host"}`: the Wi-Fi the device joins and
+   * the host its apps' `peer` ports are on. Else the environment:
+   * EXO_WIFI_SSID, EXO_WIFI_PASSWORD, EXO_PEER_HOST. Never in the source.
+   * Baked into `exo:board` for the esp32 only (the Linux build and the
+   * simulator use loopback).
+   */
+  wifiConfig?: string;
+}
+
+/** The board's network facts from build-time configuration (see `wifiConfig`). */
+export function netConfig(board: Board, file?: string, env: NodeJS.ProcessEnv = process.env): { ssid?: string; password?: string; host: string } {
+  let config: { ssid?: unknown; password?: unknown; host?: unknown } = {};
+  if (file) {
+    try {
+      config = JSON.parse(readFileSync(file, "utf8"));
+    } catch (error) {
+      throw new UserError(`--wifi-config ${file}: ${(error as Error).message}`, 'give a JSON file like {"ssid": "…", "password": "…", "host": "192.168.1.10"}');
+    }
+  } else {
+    config = { ssid: env.EXO_WIFI_SSID, password: env.EXO_WIFI_PASSWORD, host: env.EXO_PEER_HOST };
+  }
+  const text = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  const host = text(config.host) ?? "127.0.0.1";
+  if (board.name !== "esp32" || !text(config.ssid)) return { host };
+  return { ssid: text(config.ssid), password: text(config.password) ?? "", host };
 }
 
 /** What `exo build` reports, and what dist/firmware.json keeps. */
@@ -54,13 +80,14 @@ export interface DeviceBuildResult {
 }
 
 /** `exo:board` and `exo:apps`: the board facts and the resolved manifests, as modules. */
-function buildTimeModules(board: Board, apps: AppGrant[], version: string): Plugin {
+function buildTimeModules(board: Board, apps: AppGrant[], version: string, net: ReturnType<typeof netConfig>): Plugin {
   const sources: Record<string, string> = {
     "exo:board": `export default ${JSON.stringify({
       ...deviceFacts(board),
       flash: { ...deviceFacts(board).flash, ledger: ledgerSectors(board) },
       pins: board.pins,
       packets: PACKET_BUDGET,
+      net,
       version,
     })};`,
     "exo:apps": [
@@ -136,7 +163,7 @@ export function deviceRollupOptions(
     apps: apps.map((app) => app.name),
     board: board.name,
     input: join(options.root, "firmware", "main.ts"),
-    plugins: [buildTimeModules(board, apps, exoVersion(options.root)), typescript("ES2015"), deviceMinifier(), gate(report)],
+    plugins: [buildTimeModules(board, apps, exoVersion(options.root), netConfig(board, options.wifiConfig)), typescript("ES2015"), deviceMinifier(), gate(report)],
     output: {
       file: out,
       format: "iife",

@@ -34,7 +34,7 @@ export interface Manifest {
   /** Whole erase sectors of flash (an extent). */
   flash?: number;
   /** A packet filter and its rings: protocol "udp"/"tcp", port 1..65535, ring bytes. */
-  packets?: { protocol: string; port: number; rx: number; tx?: number };
+  packets?: { protocol: string; port: number; rx: number; tx?: number; peer?: number };
 }
 
 /** A manifest resolved against a board: what the build bakes into the bundle. */
@@ -46,7 +46,7 @@ export interface AppGrant {
   pins: Record<string, number>;
   timers: number;
   flash: number;
-  packets?: { protocol: string; port: number; rx: number; tx: number };
+  packets?: { protocol: string; port: number; rx: number; tx: number; peer?: number };
 }
 
 export interface LoadOptions {
@@ -126,7 +126,10 @@ function resolvePackets(name: string, p: Manifest["packets"]): AppGrant["packets
   const rx = wholeNumber(name, "packets.rx", p.rx);
   const tx = wholeNumber(name, "packets.tx", p.tx ?? 0);
   if (rx < 8) throw new UserError(`app ${name}: packets.rx is ${rx} bytes`, "give the rx ring at least 8 bytes (each packet takes its length + 2)");
-  return { protocol: p.protocol, port: p.port, rx, tx };
+  if (p.peer !== undefined && (!Number.isInteger(p.peer) || p.peer < 1 || p.peer > 65535)) {
+    throw new UserError(`app ${name}: packets.peer is ${JSON.stringify(p.peer)}`, "give the port its datagrams go to, 1..65535 (the host comes from the board's network configuration)");
+  }
+  return { protocol: p.protocol, port: p.port, rx, tx, ...(p.peer !== undefined ? { peer: p.peer } : {}) };
 }
 
 /** Load, check and resolve the named apps (default: every app) for `board`. */

@@ -17,6 +17,7 @@ const suites: Record<string, (options: { powerloss?: boolean }) => Promise<Suite
   kernel: () => import("../../bench/kernel.ts") as Promise<Suite>,
   flash: () => import("../../bench/flash.ts") as Promise<Suite>,
   sched: () => import("../../bench/sched.ts") as Promise<Suite>,
+  net: () => import("../../bench/net.ts") as Promise<Suite>,
 };
 
 export interface BenchOptions {

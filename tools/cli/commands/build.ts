@@ -1,6 +1,7 @@
 /**
- * `exo build [--board B] [--apps a,b] [--json]`: bundle kernel + LibOS + apps
- * for one board, gate it, report its size.
+ * `exo build [--board B] [--apps a,b] [--wifi-config wifi.json] [--json]`: bundle kernel + LibOS + apps
+ * for one board, gate it, report its size. Wi-Fi credentials come from
+ * --wifi-config or EXO_WIFI_SSID/EXO_WIFI_PASSWORD (esp32 only; tools/build/device.ts).
  */
 import { buildDevice, type DeviceBuildResult } from "../../build/device.ts";
 import { formatViolation } from "../../gate/check.ts";
@@ -12,6 +13,7 @@ export interface BuildOptions {
   board?: string;
   apps?: string;
   out?: string;
+  wifiConfig?: string;
 }
 
 export async function run(options: BuildOptions): Promise<DeviceBuildResult> {
@@ -20,6 +22,7 @@ export async function run(options: BuildOptions): Promise<DeviceBuildResult> {
     board: options.board,
     apps: options.apps?.split(",").map((a) => a.trim()).filter(Boolean),
     out: options.out,
+    wifiConfig: options.wifiConfig,
   });
   if (result.violations.length) {
     throw new UserError(

@@ -1,12 +1,26 @@
 /**
- * `exo sim [--for 10s] [--vcd out.vcd] [--seed N] [--board B] [--bundle F] [--flash IMAGE] [--json]`:
+ * `exo sim [--for 10s] [--vcd out.vcd] [--seed N] [--board B] [--bundle F] [--flash IMAGE] [--json]
+ *          [--net] [--listener] [--listen PORT] [--loss P] [--dup P] [--delay MS]`:
  * boot a bundle on the simulated device, print its console as it runs (with
  * simulated time), then a summary: speed against real time, the waveform
- * (a terminal picture, and VCD for GTKWave), memory, flash wear.
+ * (a terminal picture, and VCD for GTKWave), memory, flash wear, the
+ * kernel's status and the apps' file systems.
+ *
+ * Network (hal/sim/net.ts): `--net` gives the device real loopback UDP
+ * sockets; `--listener` also starts the host listener (tools/net/listener.ts)
+ * and prints what it receives; `--listen PORT` sends every datagram the
+ * device sends to 127.0.0.1:PORT instead (your own listener). With sockets
+ * open, virtual time waits for the network (at most 20 ms of real time after
+ * each step the device sent in), so a run takes longer than without.
+ * `--loss`, `--dup` (probabilities 0..1) and `--delay` (ms) inject faults, seeded by --seed.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findBoard } from "../../../hal/boards.ts";
+import { hostServices, norExtent } from "../../../hal/sim/extent.ts";
+import type { NetCounters, SimNetOptions } from "../../../hal/sim/net.ts";
+import { fsMount, fsStats, type FsStats } from "../../../libos/fs/index.ts";
+import { asText, listen, type Listener, type ListenerStats } from "../../net/listener.ts";
 import { SimDevice, type DeviceState } from "../../../hal/sim/device.ts";
 import { readFlashImage, writeFlashImage } from "../../../hal/sim/image.ts";
 import { parseDuration } from "../duration.ts";
@@ -25,6 +39,15 @@ export interface SimCommandOptions {
   flash?: string;
   /** Called with each console line as the device prints it (the human view). */
   live?: (text: string) => void;
+  /** Give the device a network (implied by listener/listen). */
+  net?: boolean;
+  /** Start the host listener and print what it receives. */
+  listener?: boolean;
+  /** Send every device datagram to this host port (your own listener). */
+  listen?: string;
+  loss?: string;
+  dup?: string;
+  delay?: string;
 }
 
 export interface SimResult {
@@ -47,6 +70,10 @@ export interface SimResult {
   erases: number[];
   /** The kernel's status at the end of the run (apps, grants, faults, repossessions, ledger), if it answered. */
   kernel?: KernelStatus;
+  /** The network, when the device had one: injections, datagram counts, and the host listener's. */
+  net?: { options: SimNetOptions; counters: NetCounters; listener?: ListenerStats & { port: number; messages: string[] } };
+  /** Each app's flash extent read as a libos/fs file system (apps that hold one). */
+  files?: { app: string; stats: FsStats }[];
 }
 
 /** "[  1.250s]": simulated time, right-aligned so the console reads as a column. */
@@ -67,22 +94,44 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
   if (!Number.isInteger(seed)) throw new UserError(`--seed ${options.seed} is not a whole number`, "give e.g. --seed 7");
   const ms = parseDuration(options.for ?? "10s");
   const image = options.flash ? resolve(options.cwd, options.flash) : undefined;
+  const net = netOptions(options);
+  const messages: string[] = [];
+  let listener: Listener | undefined;
+  if (net && options.listener) {
+    listener = await listen({
+      onMessage: (payload, from) => {
+        const text = asText(payload);
+        messages.push(text);
+        options.live?.(`${stamp(device.now)} listener: ${text}`);
+      },
+    });
+    net.redirect = listener.port;
+  }
 
   const device = new SimDevice({
     board,
     seed,
     flashImage: image && existsSync(image) ? readFlashImage(image, board) : undefined,
     onConsole: options.live && ((line, at) => options.live!(`${stamp(at)} ${line}`)),
+    net,
   });
   const mapFile = bundle + ".map";
-  device.boot(readFileSync(bundle, "utf8"), { file: bundle, map: existsSync(mapFile) ? readFileSync(mapFile, "utf8") : undefined });
-  const report = device.run(ms);
+  let report;
+  try {
+    device.boot(readFileSync(bundle, "utf8"), { file: bundle, map: existsSync(mapFile) ? readFileSync(mapFile, "utf8") : undefined });
+    report = await device.runNetworked(ms);
+  } finally {
+    device.net?.close();
+    await listener?.close();
+  }
 
   const { changes, traced } = device.waveform;
   const vcd = options.vcd ? resolve(options.cwd, options.vcd) : undefined;
   if (vcd) writeFileSync(vcd, device.vcd());
   if (image) writeFlashImage(image, device.control.flashImage());
   const first = device.flash.sectorOf(board.kernelFlash.base);
+  const kernel = readKernelStatus(device);
+  const files = appFiles(device, kernel);
   return {
     bundle,
     board: board.name,
@@ -103,8 +152,45 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
     flashImage: image,
     memory: device.memory(),
     erases: [...device.flash.eraseCounts.subarray(first, first + board.kernelFlash.size / board.chip.sectorSize)],
-    kernel: readKernelStatus(device),
+    kernel,
+    ...(net ? { net: { options: net, counters: { ...device.net!.counters }, ...(listener ? { listener: { port: listener.port, ...listener.stats(), messages } } : {}) } } : {}),
+    ...(files.length ? { files } : {}),
   };
+}
+
+/** The network options the flags ask for, or undefined for none. */
+function netOptions(options: SimCommandOptions): SimNetOptions | undefined {
+  if (!options.net && !options.listener && options.listen === undefined) return undefined;
+  const chance = (flag: string, value?: string): number | undefined => {
+    if (value === undefined) return undefined;
+    const p = Number(value);
+    if (!(p >= 0 && p <= 1)) throw new UserError(`--${flag} ${value} is not a probability`, `give a number from 0 to 1, e.g. --${flag} 0.2`);
+    return p;
+  };
+  const out: SimNetOptions = {};
+  const loss = chance("loss", options.loss);
+  const dup = chance("dup", options.dup);
+  if (loss !== undefined) out.loss = loss;
+  if (dup !== undefined) out.duplicate = dup;
+  if (options.delay !== undefined) out.delayMs = parseDuration(options.delay);
+  if (options.listen !== undefined) {
+    const port = Number(options.listen);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--listen ${options.listen} is not a port`, "give your listener's UDP port, 1..65535");
+    out.redirect = port;
+  }
+  return out;
+}
+
+/** Each app's flash extent as a libos/fs file system, read on the host (a mount never writes). */
+function appFiles(device: SimDevice, kernel: KernelStatus | undefined): { app: string; stats: FsStats }[] {
+  const out: { app: string; stats: FsStats }[] = [];
+  const base = device.flash.sectorOf(device.board.kernelFlash.base);
+  for (const app of kernel?.apps ?? []) {
+    if (!app.flash) continue;
+    const fs = fsMount(norExtent(device.flash, base + app.flash.first, app.flash.count), hostServices());
+    if (typeof fs !== "number") out.push({ app: app.name, stats: fsStats(fs) });
+  }
+  return out;
 }
 
 export function render(result: SimResult): string {
@@ -120,7 +206,23 @@ export function render(result: SimResult): string {
     `memory: ~${result.memory.usage} of ${result.memory.total} variables in use (estimate)`,
     `flash: ${worn} of ${result.erases.length} kernel sectors erased so far` + (result.flashImage ? `; image saved to ${shown(result.flashImage)}` : ""),
     ...(result.kernel ? renderKernel(result.kernel) : []),
+    ...(result.files ?? []).map(
+      (f) => `fs: ${f.app}: ${f.stats.files} file(s), ${f.stats.live} live bytes, ${f.stats.used} of ${f.stats.sectors} sectors in the log, ` +
+        `${f.stats.room} bytes of room, erases ${f.stats.erases.join("/")}, gc moved ${f.stats.gc.moved} records`,
+    ),
+    ...(result.net ? [renderNet(result.net)] : []),
   ].join("\n");
+}
+
+function renderNet(net: NonNullable<SimResult["net"]>): string {
+  const c = net.counters;
+  const inject = [net.options.loss ? `loss ${net.options.loss}` : "", net.options.duplicate ? `dup ${net.options.duplicate}` : "", net.options.delayMs ? `delay ≤${net.options.delayMs} ms` : ""].filter(Boolean);
+  const l = net.listener;
+  return (
+    `net: device sent ${c.sent}, received ${c.received} datagrams; injected: ${inject.join(", ") || "none"} (${c.lost} lost, ${c.duplicated} duplicated)` +
+    (l ? `\nlistener 127.0.0.1:${l.port}: ${l.delivered} messages in order from ${l.senders} sender(s), ${l.duplicates} duplicates dropped, ${l.acks} acks sent` : "") +
+    (net.options.redirect && !l ? `\nnet: every datagram went to 127.0.0.1:${net.options.redirect}` : "")
+  );
 }
 
 /** A device that hung or lost power is a failed run. */
@@ -160,7 +262,7 @@ export function renderKernel(k: KernelStatus): string[] {
       ? "repossessions: " + k.repossessions.map((r) => `${r.name} from ${r.app} at ${r.at} ms (${r.reason})`).join("; ")
       : "repossessions: none",
   );
-  for (const p of k.packets) out.push(`packets: ${p.app} ${p.protocol}/${p.port}: ${p.received} in, ${p.dropped} dropped, ${p.sent} out, ${p.refused} refused`);
+  for (const p of k.packets) out.push(`packets: ${p.app} ${p.protocol}/${p.port}: ${p.received} in, ${p.dropped} dropped, ${p.sent} out, ${p.refused} refused, ${p.unrouted ?? 0} unrouted`);
   const owned = k.ledger.owners.map((o) => (o === "" ? "·" : o === "kernel" ? "K" : o[0]));
   out.push(`ledger: sequence ${k.ledger.seq}, sector owners ${owned.join("")} (K kernel, · free), erases ${k.ledger.erases.join(" ")}`);
   return out;
