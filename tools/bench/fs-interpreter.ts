@@ -17,11 +17,9 @@
  * Usage: `npx tsx tools/bench/fs-interpreter.ts --espruino PATH [--records N] [--json]`,
  * or through `exo bench fs --espruino PATH`.
  *
- * Method: libos/fs is bundled the way the device build does it (rollup +
- * tools/build/transpile.ts to ES2015, one iife, terser with the settings of
- * tools/build/device.ts deviceMinifier — called directly, because the rollup
- * terser plugin's worker returns its input unchanged under tsx/vitest) and
- * must pass tools/gate's checkBundle; a small driver in the device dialect
+ * Method: libos/fs is bundled the way the device build does it
+ * (tools/build/library.ts: ES2015, one iife, the firmware's terser settings)
+ * and must pass tools/gate's checkBundle; a small driver in the device dialect
  * (DRIVER below, gated too) runs W0 over an extent on `Flash` covering the
  * whole 256 KiB of ./espruino.flash (0x10000000, 1 KiB pages) in a fresh
  * temp dir: format, mount, N records with an fsync each, config replace every
@@ -37,9 +35,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { rollup } from "rollup";
-import { minify } from "terser";
-import { typescript } from "../build/transpile.ts";
+import { libraryBundle } from "../build/library.ts";
 import { checkBundle, formatViolation } from "../gate/check.ts";
 import { findRoot } from "../cli/root.ts";
 import { CFG_EVERY, GEN, configBytes, recordBytes } from "./logcfg.ts";
@@ -111,31 +107,8 @@ export type InterpreterResult = { runs: InterpreterRun[]; fs_bundle_bytes: numbe
 
 /** The device bundle of libos/fs alone (global `exoFs`), gated. */
 export async function fsDeviceBundle(root: string): Promise<string> {
-  const entry = "\0exo-fs-entry";
-  const bundle = await rollup({
-    input: entry,
-    plugins: [
-      {
-        name: "entry",
-        resolveId: (id) => (id === entry ? entry : null),
-        load: (id) => (id === entry ? `import * as fs from ${JSON.stringify(join(root, "libos/fs/index.ts"))};\nexport default fs;\n` : null),
-      },
-      typescript("ES2015"),
-    ],
-  });
-  const { output } = await bundle.generate({ format: "iife", name: "exoFs", strict: false, freeze: false, sourcemap: true });
-  await bundle.close();
-  // tools/build/device.ts deviceMinifier()'s settings, plus top_retain/reserved for the global name.
-  const min = await minify(output[0].code, {
-    ecma: 2015,
-    toplevel: true,
-    compress: { passes: 2, hoist_funs: false, hoist_vars: false, top_retain: ["exoFs"] },
-    mangle: { toplevel: true, reserved: ["of", "static", "let", "undefined", "exoFs"] },
-    format: { comments: false },
-    sourceMap: { content: output[0].map as never, asObject: true },
-  });
-  const code = min.code!;
-  const violations = checkBundle(code, { file: "libos-fs.js", map: min.map as object });
+  const { code, map } = await libraryBundle(join(root, "libos/fs/index.ts"), "exoFs");
+  const violations = checkBundle(code, { file: "libos-fs.js", map });
   if (violations.length) throw new Error("libos/fs fails the dialect gate:\n" + violations.map(formatViolation).join("\n"));
   return code;
 }

@@ -131,14 +131,20 @@ function gate(report?: (violations: Violation[]) => void): Plugin {
 
 /** Terser settings for Espruino: ES2015 output, mangled names, nothing moved before its declaration. */
 export function deviceMinifier(): Plugin {
-  return terser({
-    ecma: 2015,
+  return terser(deviceTerserOptions());
+}
+
+/** The same settings for a bundle that exports one global, `keep` (it must survive top-level mangling). */
+export function deviceTerserOptions(keep?: string) {
+  const kept = keep ? [keep] : [];
+  return {
+    ecma: 2015 as const,
     toplevel: true,
-    compress: { passes: 2, hoist_funs: false, hoist_vars: false },
+    compress: { passes: 2, hoist_funs: false, hoist_vars: false, top_retain: kept },
     // Names Espruino cannot bind (the gate's reserved-binding rule); terser picks `of` in big scopes.
-    mangle: { toplevel: true, reserved: ["of", "static", "let", "undefined"] },
+    mangle: { toplevel: true, reserved: ["of", "static", "let", "undefined", ...kept] },
     format: { comments: false },
-  });
+  };
 }
 
 type DeviceRollupOptions = RollupOptions & { output: OutputOptions; board: string; apps: string[] };
