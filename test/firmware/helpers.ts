@@ -2,6 +2,7 @@
  * Build fixture apps (test/fixtures/apps) with the kernel and boot them on the
  * simulated device; read the kernel's status the way the host does.
  */
+import type { KernelStatus } from "../../tools/cli/commands/sim.ts";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,30 +41,9 @@ export function reflash(device: SimDevice, built: Built): void {
   device.boot(built.code, { file: built.file, map: built.map });
 }
 
-export interface AppStatus {
-  name: string;
-  state: string;
-  error: string;
-  faults: number;
-  restarts: number;
-  overruns: number;
-  upcalls: number;
-  cpu: number;
-  worst: number;
-  pins: Record<string, number>;
-  flash?: { first: number; count: number; erases: number[] };
-  holds: string[];
-  withdrawn: string[];
-}
-
-export interface KernelStatus {
-  slice: number;
-  floor: number;
-  apps: AppStatus[];
-  repossessions: { app: string; name: string; reason: string; at: number }[];
-  ledger: { owners: string[]; erases: number[]; seq: number; copy: number };
-  packets: { app: string; port: number; queued: number; received: number; dropped: number; sent: number; refused: number }[];
-}
+/** The status shapes come from the kernel itself (firmware/status.ts). */
+export type { KernelStatus };
+export type AppStatus = KernelStatus["apps"][number];
 
 /** The kernel's status, as the host reads it (one eval of the published global). */
 export function status(device: SimDevice): KernelStatus {
