@@ -363,8 +363,9 @@ function gcStep(fs: Fs, floor: number): number {
     let k = 0;
     for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s]) k++;
     // A new sector holds its snapshot, and wastes less than one entry at its end.
+    // 8 bytes per file stay for its DEL: a removal must find room even when the moves used the last sector.
     const per = fs.sector - HEADER - recordSize(SNAP_FIXED + ENTRY * k) - fs.big - 16;
-    const need = left + 16 * Math.ceil(left / (fs.record - 16)) + 64;
+    const need = left + 16 * Math.ceil(left / (fs.record - 16)) + 64 + 8 * k;
     if (fs.sector - fs.pos + Math.max(0, freeCount(fs) - floor) * per < need) return ENOSPC;
   }
   const end = t * fs.sector + fs.sector;
@@ -467,6 +468,12 @@ function reclaim(fs: Fs, need: number, floor: number): number {
  * sectors free); 1: a removal (may use the reserve); 2: the GC itself.
  */
 function room(fs: Fs, size: number, level: number): number {
+  // The reserve is counted in whole sectors, so user data may not use the
+  // rest of a head that the collector or a removal opened out of it either.
+  if (level === 0 && freeCount(fs) < RESERVE) {
+    const r = reclaim(fs, RESERVE, 1);
+    if (r < 0) return r;
+  }
   if (fs.pos + size <= fs.sector) return OK;
   const need = level === 0 ? RESERVE + 1 : 1;
   if (freeCount(fs) < need) {

@@ -317,6 +317,31 @@ describe("libos/fs against a model (reentrant)", () => {
     expect(nospc).toBeGreaterThan(5);
   });
 
+  it("regression: remove after torn cuts and a budget-1 GC on a full 6 x 4 KiB device does not return ENOSPC", () => {
+    // CI: fast-check seed 1855760256, shrunk (property seed 1). Data filled the sector GC had opened out of
+    // the reserve (reclaim left half done), then the one the first remove opened: the second remove had no room.
+    const ops: Op[] = [
+      { op: "burst", f: 4, n: 3501, seed: 0 },
+      { op: "append", f: 0, n: 17, seed: 0 },
+      { op: "append", f: 3, n: 9, seed: 0 },
+      { op: "cut", after: 3, mode: "torn" },
+      { op: "append", f: 0, n: 193, seed: 0 },
+      { op: "burst", f: 1, n: 10585, seed: 0 },
+      { op: "cut", after: 1, mode: "torn" },
+      { op: "append", f: 0, n: 1, seed: 0 },
+      { op: "remove", f: 0 },
+      { op: "append", f: 0, n: 1, seed: 0 },
+      { op: "close", f: 0 },
+      { op: "burst", f: 0, n: 1000, seed: 0 },
+      { op: "gc", budget: 1 },
+      { op: "append", f: 0, n: 1, seed: 0 },
+      { op: "gc", budget: 1 },
+      { op: "sync", f: 0 },
+      { op: "remove", f: 0 },
+    ];
+    expect(execute(ops, 6, 4096, { files: 8, buffer: 64 }, 1)).toBeNull();
+  });
+
   it("fills the device: ENOSPC, nothing synced is lost, removing a file makes room again", () => {
     const ops: Op[] = [];
     for (let i = 0; i < 400; i++) ops.push({ op: "append", f: i % 3, n: 700, seed: i }, { op: "sync", f: i % 3 });
