@@ -57,6 +57,15 @@ describe("exo", () => {
     expect(r.err).toMatch(/spread/);
   });
 
+  it("exo sim --delay takes milliseconds (a unit is optional)", () => {
+    writeFileSync(join(scratch, "quiet.js"), "print('hi');\n");
+    const bare = run("sim", "--bundle", "quiet.js", "--for", "100ms", "--net", "--delay", "40", "--json");
+    expect(bare.code).toBe(0);
+    expect(JSON.parse(bare.out).net.options.delayMs).toBe(40);
+    const unit = run("sim", "--bundle", "quiet.js", "--for", "100ms", "--net", "--delay", "0.1s", "--json");
+    expect(JSON.parse(unit.out).net.options.delayMs).toBe(100);
+  });
+
   it("an unknown command is a usage error, exit 2", () => {
     const r = run("frobnicate");
     expect(r.code).toBe(2);

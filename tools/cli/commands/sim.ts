@@ -172,7 +172,8 @@ function netOptions(options: SimCommandOptions): SimNetOptions | undefined {
   const dup = chance("dup", options.dup);
   if (loss !== undefined) out.loss = loss;
   if (dup !== undefined) out.duplicate = dup;
-  if (options.delay !== undefined) out.delayMs = parseDuration(options.delay);
+  // --delay takes milliseconds; a unit ("40ms", "0.1s") is accepted too.
+  if (options.delay !== undefined) out.delayMs = /^\d+(\.\d+)?$/.test(options.delay) ? Number(options.delay) : parseDuration(options.delay, "--delay");
   if (options.listen !== undefined) {
     const port = Number(options.listen);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--listen ${options.listen} is not a port`, "give your listener's UDP port, 1..65535");
