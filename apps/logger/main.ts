@@ -13,6 +13,7 @@ import type { AppCaps } from "../../firmware/types.ts";
 import {
   OPEN_APPEND, OPEN_CREATE, fileOpen, fileRead, fileSize, fileSync, fileWrite, fileClose, fsFormat, fsGc, fsMount, fsRemove, type Fs,
 } from "../../libos/fs/index.ts";
+import { get32, put32 } from "../../libos/fs/format.ts";
 import { create } from "../../libos/sched/coop.ts";
 
 const PERIOD = 200;
@@ -24,13 +25,6 @@ const SAY = 5;
 /** The sensor: a slow wave, a pure function of the sample number (so a reader can check it). */
 export const sensor = (n: number): number => Math.round(500 + 400 * Math.sin(n / 8));
 
-const get32 = (b: Uint8Array, at: number): number => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-const put32 = (b: Uint8Array, at: number, v: number): void => {
-  b[at] = v & 255;
-  b[at + 1] = (v >> 8) & 255;
-  b[at + 2] = (v >> 16) & 255;
-  b[at + 3] = (v >>> 24) & 255;
-};
 
 /** Read one log file: [first sample, last sample, records, intact (contiguous and values right)]; undefined if absent or empty. */
 function scan(fs: Fs, name: string): number[] | undefined {

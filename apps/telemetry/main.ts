@@ -15,6 +15,7 @@ import type { AppCaps } from "../../firmware/types.ts";
 import {
   OPEN_APPEND, OPEN_CREATE, OPEN_REPLACE, fileClose, fileOpen, fileRead, fileSize, fileSync, fileWrite, fsFormat, fsGc, fsMount, fsRemove,
 } from "../../libos/fs/index.ts";
+import { get32, put32 } from "../../libos/fs/format.ts";
 import { link } from "../../libos/net/index.ts";
 import { create } from "../../libos/sched/coop.ts";
 
@@ -25,13 +26,6 @@ const SAVE_EVERY = 4;
 /** Start a new outbox when everything was acknowledged and it is this big. */
 const LIMIT = 2048;
 
-const get32 = (b: Uint8Array, at: number): number => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-const put32 = (b: Uint8Array, at: number, v: number): void => {
-  b[at] = v & 255;
-  b[at + 1] = (v >> 8) & 255;
-  b[at + 2] = (v >> 16) & 255;
-  b[at + 3] = (v >>> 24) & 255;
-};
 const text = (s: string): Uint8Array => {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 255;
