@@ -3,5 +3,9 @@
 export const after = (ms: number, fn: () => void): number => setTimeout(fn, ms) as unknown as number;
 export const every = (ms: number, fn: () => void): number => setInterval(fn, ms) as unknown as number;
 export const cancel = (id: number): void => clearTimeout(id as never);
-/** Milliseconds since boot. */
-export const now = (): number => getTime() * 1000;
+/**
+ * Milliseconds of the device clock (getTime() × 1000). The native itself, not
+ * a JS closure: every upcall and scheduler step reads it, and a JS layer
+ * costs ~2.5× (espruino.md §2; measured: −29k instructions per task switch).
+ */
+export const now: () => number = Date.now;

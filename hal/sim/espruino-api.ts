@@ -321,7 +321,10 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
   define(global, "changeInterval", fn("changeInterval", (id: unknown, ms: unknown) => {
     if (!host.clock.change(Number(id), delay(ms))) throw new DeviceError("Unknown Interval");
   }));
-  define(global, "getTime", fn("getTime", () => (host.clock.now + (host.busyMs ? host.busyMs() : 0)) / 1000));
+  const millis = () => host.clock.now + (host.busyMs ? host.busyMs() : 0);
+  define(global, "getTime", fn("getTime", () => millis() / 1000));
+  // The same clock in ms, as on the chip (where both read the system time): the kernel's `now`.
+  define(global.Date as object, "now", fn("now", millis));
 
   // ---- console ----
   const print = fn("print", (...args: unknown[]) => host.console.print(args));

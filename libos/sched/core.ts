@@ -9,19 +9,20 @@
  * How a loop pass goes: one kernel timer callback moves the due sleepers to
  * the ready list, then runs at most as many steps as tasks were ready (each
  * ready task about once), timing each step with one `now()` call (the end of
- * one step is the start of the next). Then it arms one timer: "soon" (after
- * 0 ms) if tasks are still ready or the idle hook asked for more, else a
- * wake-up for the earliest sleeper. Between passes the interpreter serves
- * other apps and events.
+ * one step is the start of the next). A step that overran the slice ends the
+ * pass: it is reported at once and the event loop gets its turn. Then the
+ * pass arms one timer: "soon" (after 0 ms) if tasks are still ready or the
+ * idle hook asked for more, else a wake-up for the earliest sleeper.
  *
- * Cost (espruino.md §2: every token is interpreted, every property lookup
- * scans): the yield path — take the head, step, time, re-append — is written
- * inline in one loop with about 110 tokens; anything rarer (a wake-up's
- * lateness, a sleep, a park, an out-of-order insert, a fault) is a function
- * call off that path. The ready list is linked through the tasks (no array
- * to shift), ordered by key, first come first served among equal keys. The
- * whole pass runs inside one try (a throw stops the task that threw and the
- * pass goes on).
+ * Cost (espruino.md §2: every token is interpreted, every name and property
+ * lookup scans): the yield path — take the head, step, time, re-append — is
+ * one loop (`steps`); anything rarer (a wake-up's lateness, a sleep, a park,
+ * an out-of-order insert, a fault, a hog) is a function call off that path.
+ * The ready list is linked through the tasks (no array to shift),
+ * ordered by key, first come first served among equal keys. The whole pass
+ * runs inside one try (a throw stops the task that threw and the pass goes
+ * on). What a switch costs, and the floor any JavaScript scheduler has on
+ * the interpreter: README.md.
  *
  * Errors, revocation, contract: types.ts.
  */
@@ -74,8 +75,75 @@ function failure(message: string): Error {
 }
 
 export function scheduler(timer: TimerCap, services: Services, options: SchedOptions | undefined, deadlines: boolean): Sched {
-  const opts = options || {};
+  // The hot loop's state first: Espruino finds a closure variable by scanning the scope in declaration order.
+  /** The ready list. `tail` is stale while `head` is undefined. */
+  let head: TaskRecord | undefined;
+  /** The running task; undefined once it parked, ended or re-queued itself (and between passes). */
+  let current: TaskRecord | undefined;
+  /** When the running step started. */
+  let stepStart = 0;
+  let tail: TaskRecord | undefined;
   const now = services.now;
+
+  /**
+   * The hot loop: ready tasks' steps in turn until none is ready or `left`
+   * steps ran, or a step overran the slice: that hog ends the pass (the
+   * event loop has waited long enough) and is reported once, after the loop.
+   */
+  function steps(left: number): void {
+    // `var`, not const: a const in a loop body costs Espruino a block scope per iteration.
+    var task, result, end, start = stepStart;
+    for (;;) {
+      task = head!;
+      head = task.next;
+      current = task;
+      result = task.due < 0 ? task.step(task) : woken(task);
+      end = now();
+      task.cpu += end - start;
+      task.runs++;
+      if (current === task) {
+        // A yield that goes last (coop: one priority level; EDF: the latest deadline, set here): append.
+        if (result === 0 && (!deadlines || (task.key = end + task.rel)) && (!head || tail!.key <= task.key)) {
+          current = task.next = undefined;
+          if (head) tail = tail!.next = task;
+          else head = tail = task;
+        } else settle(task, result, start, end);
+      }
+      if (!head || --left < 1 || end - start > slice) break;
+      stepStart = start = end;
+    }
+    stepStart = end;
+    if (end - start > slice) hog(task, end - start);
+  }
+
+  /** What a step's result other than a yield means: sleep, end, or (anything else) yield. */
+  function settle(task: TaskRecord, result: unknown, start: number, end: number): void {
+    if (result === undefined || result === null) return finish(task);
+    current = undefined;
+    if ((result as number) > 0) {
+      ready--;
+      task.state = SLEEP;
+      retime(task, start + (result as number));
+    } else {
+      if (deadlines) task.key = end + task.rel;
+      insert(task);
+    }
+  }
+
+  function hog(task: Task, ms: number): void {
+    (task as TaskRecord).hogs++;
+    try {
+      onHog(task, ms);
+    } catch (error) {
+      services.log("sched: onHog failed: " + ((error as Error).message || error));
+    }
+  }
+
+  /** A step after a wake-up: its lateness, then the step with the message the wake-up brought. */
+  function woken(task: TaskRecord): unknown {
+    return task.step(task, account(task, stepStart));
+  }
+  const opts = options || {};
   const slice = opts.slice || 20;
   const onHog =
     opts.onHog ||
@@ -83,19 +151,10 @@ export function scheduler(timer: TimerCap, services: Services, options: SchedOpt
   const onError =
     opts.onError ||
     ((task: Task, error: unknown) => services.log("sched: " + task.name + " failed: " + ((error as Error).message || error)));
-  /** The ready list. `tail` is stale while `head` is undefined. */
-  let head: TaskRecord | undefined;
-  let tail: TaskRecord | undefined;
   /** Tasks in state READY, the running one included. */
   let ready = 0;
-  /** Steps left in this pass. */
-  let budget = 0;
-  /** The running task; undefined once it parked, ended or re-queued itself (and between passes). */
-  let current: TaskRecord | undefined;
   /** The running task once it parked, ended or re-queued itself: a throw after that is still its own. */
   let running: TaskRecord | undefined;
-  /** When the running step started. */
-  let stepStart = 0;
   let inPass = false;
   /** Sleepers and parked tasks with a timeout, by wake-up time (ties: first in, first out). */
   const timed: TaskRecord[] = [];
@@ -217,63 +276,9 @@ export function scheduler(timer: TimerCap, services: Services, options: SchedOpt
     return msg;
   }
 
-  /** What a step's result other than a yield means: sleep, end, or (anything else) yield. */
-  function settle(task: TaskRecord, result: unknown, start: number, end: number): void {
-    if (result === undefined || result === null) return finish(task);
-    current = undefined;
-    if ((result as number) > 0) {
-      ready--;
-      task.state = SLEEP;
-      retime(task, start + (result as number));
-    } else {
-      if (deadlines) task.key = end + task.rel;
-      insert(task);
-    }
-  }
 
-  function hog(task: Task, ms: number): void {
-    (task as TaskRecord).hogs++;
-    try {
-      onHog(task, ms);
-    } catch (error) {
-      services.log("sched: onHog failed: " + ((error as Error).message || error));
-    }
-  }
 
-  /** The hot loop: run up to `budget` ready tasks. */
-  function steps(): void {
-    // `var`, not const: a const in a loop body costs Espruino a block scope per iteration (measured: -5% per switch).
-    var start = stepStart;
-    while (budget > 0 && head) {
-      budget--;
-      var task = head;
-      head = task.next;
-      var msg = task.due >= 0 ? account(task, start) : undefined;
-      current = task;
-      stepStart = start;
-      var result = task.step(task, msg);
-      var end = now();
-      var ms = end - start;
-      task.cpu += ms;
-      task.runs++;
-      if (current === task) {
-        if (result === 0) {
-          // A yield: to the back of its key (EDF: a new deadline from now).
-          if (deadlines) task.key = end + task.rel;
-          if (head && tail!.key > task.key) insert(task);
-          else {
-            task.next = undefined;
-            if (head) tail!.next = task;
-            else head = task;
-            tail = task;
-          }
-        } else settle(task, result, start, end);
-      }
-      if (ms > slice) hog(task, ms);
-      start = end;
-    }
-    stepStart = start;
-  }
+
 
   /** Move the sleepers and timed-out waiters due by `due` to the ready list. */
   function wakeDue(due: number): void {
@@ -320,7 +325,7 @@ export function scheduler(timer: TimerCap, services: Services, options: SchedOpt
   }
 
   // Every token of a function Espruino runs is read, skipped branches too:
-  // the rare paths of a pass are calls, so a pass reads little more than its loop.
+  // the rare paths of a pass are calls (the build keeps terser from inlining them back).
   function pass(): void {
     timerId = 0;
     inPass = true;
@@ -330,10 +335,10 @@ export function scheduler(timer: TimerCap, services: Services, options: SchedOpt
     const due = timerAt > stepStart ? timerAt : stepStart;
     timerAt = -1;
     if (timed.length && timed[0].wake <= due) wakeDue(due);
-    budget = ready;
-    while (budget > 0) {
+    // Each task ready now steps about once. A fault ends `steps`: the pass goes on with the others.
+    for (let left = ready; head && left > 0; left--) {
       try {
-        steps();
+        steps(left);
         break;
       } catch (error) {
         fault(error);

@@ -46,7 +46,7 @@ export const WAIT = -1;
  */
 // `any` for the message: a step knows what its events carry, and casts cost nothing at runtime.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Step = (task: Task, msg: any) => number | void;
+export type Step = (task: Task, msg?: any) => number | void;
 
 /** A task, as its step and the app see it. Fields are read-only except `step`. */
 export interface Task {

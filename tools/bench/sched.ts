@@ -17,10 +17,17 @@
  *   a counter and yield; the counters' spread (max − min, goal ≤ 1) and
  *   Jain's index (goal ≥ 0.99).
  * - overhead: time per task switch (a yield to the next task) over time per
- *   callback of a bare ping-pong on the same timer service: on the simulator
- *   the fake kernel's TimerCap over hal/sim's VirtualClock (host time), on the
- *   interpreter `setTimeout` itself (its own getTime(), and instructions
- *   with --callgrind). Goal ≤ 1.25×.
+ *   callback of a bare `setTimeout(f, 0)` ping-pong between two functions on
+ *   the same timer service (goal ≤ 1.25×): on the simulator the fake kernel's
+ *   TimerCap over hal/sim's VirtualClock (host time), on the interpreter
+ *   `setTimeout` itself (its own getTime(), and instructions with
+ *   --callgrind). Also against the "ring": the very same five step bodies
+ *   chained by `setTimeout(next, 0)` instead of returned to a scheduler, so
+ *   only the switch differs. On the interpreter two floors show what any
+ *   scheduler written in JavaScript pays: the same bodies called in turn by a
+ *   bare loop (no bookkeeping), and that loop reading the clock and adding
+ *   each step's time to its task (the least that per-task CPU time and
+ *   same-pass hog reports need).
  * - lateness: a 10 ms periodic task (the most urgent) beside a task that
  *   appends a 64-byte record to libos/fs every 7 ms (fileSync every 4th)
  *   with the FS's garbage collection in the idle hook. On the simulator each
@@ -72,22 +79,25 @@ export interface Fairness {
   jain: number;
 }
 
+/** One way of switching, per switch: against the ping-pong (`ratio`, the goal) and the ring (`ratio_ring`). */
+export interface SwitchCost {
+  name: string;
+  per_switch: number;
+  ratio: number;
+  ratio_ring: number;
+}
+
 export interface Overhead {
   switches: number;
-  /** The bare ping-pong: one timer callback per switch. */
+  /** The bare ping-pong between two functions: one timer callback per switch. */
   baseline_us: number;
-  schedulers: { scheduler: string; us_per_switch: number; ratio: number; switches_per_timer: number }[];
-  /** Instructions per switch under callgrind (interpreter with --callgrind only). */
-  instructions?: {
-    baseline: number;
-    /** The floor: 5 functions called in turn per timer callback, no bookkeeping (interpreter only). */
-    floor: number;
-    floor_ratio: number;
-    schedulers: { scheduler: string; per_switch: number; ratio: number }[];
-  };
-  /** The same floor in time (interpreter only). */
-  floor_us?: number;
-  floor_ratio?: number;
+  /** The ring: the five step bodies chained by setTimeout(next, 0). */
+  ring_us: number;
+  schedulers: { scheduler: string; us_per_switch: number; ratio: number; ratio_ring: number; switches_per_timer: number }[];
+  /** Interpreter only: the bare loop and the timed loop (see the header), µs per switch. */
+  floors?: SwitchCost[];
+  /** Instructions per switch under callgrind (interpreter with --callgrind only); `per_switch` in instructions. */
+  instructions?: { baseline: number; ring: number; floors: SwitchCost[]; schedulers: SwitchCost[] };
 }
 
 export interface Lateness {
@@ -127,6 +137,10 @@ const SCHEDULERS: [string, CreateSched][] = [
   ["edf", edf],
 ];
 const PERIOD_MS = 10;
+/** The step body of every overhead phase on the interpreter (`counters`, `total`, `finish` and `i` are the phase's). */
+const BODY = "counters[i]++; if (++total >= N) finish();";
+/** The floors on the interpreter (see the header). */
+const FLOORS = ["floor", "timed"];
 const WRITE_EVERY_MS = 7;
 const RECORD_BYTES = 64;
 const SYNC_EVERY = 4;
@@ -204,6 +218,21 @@ function simPingPong(switches: number): number {
   const a = (): void => void (++n < switches && k.timer.after(0, b));
   const b = (): void => void (++n < switches && k.timer.after(0, a));
   k.timer.after(0, a);
+  const start = performance.now();
+  k.run(Infinity);
+  return ((performance.now() - start) * 1000) / switches;
+}
+
+/** The ring: simYield's five bodies, each chaining the next with after(0). */
+function simRing(switches: number): number {
+  const k = kernel();
+  const counters = [0, 0, 0, 0, 0];
+  let total = 0;
+  const fns = counters.map((_, i) => () => {
+    counters[i]++;
+    if (++total < switches) k.timer.after(0, fns[(i + 1) % 5]);
+  });
+  k.timer.after(0, fns[0]);
   const start = performance.now();
   k.run(Infinity);
   return ((performance.now() - start) * 1000) / switches;
@@ -341,11 +370,12 @@ function simLateness(create: CreateSched, seconds: number, withFs: boolean): { l
 
 function simulator(switches: number, seconds: number): { run: Run; cycles: number[] } {
   const fairness: Fairness[] = [];
-  const rounds: Record<string, number[]> = { baseline: [], coop: [], edf: [] };
+  const rounds: Record<string, number[]> = { baseline: [], ring: [], coop: [], edf: [] };
   const perTimer: Record<string, number> = {};
-  // Alternate baseline and schedulers, 3 rounds; medians (the first round warms the JIT).
+  // Alternate baselines and schedulers, 3 rounds; medians (the first round warms the JIT).
   for (let r = 0; r < 3; r++) {
     rounds.baseline.push(simPingPong(switches));
+    rounds.ring.push(simRing(switches));
     for (const [name, create] of SCHEDULERS) {
       const out = simYield(create, switches);
       rounds[name].push(out.us);
@@ -354,13 +384,16 @@ function simulator(switches: number, seconds: number): { run: Run; cycles: numbe
     }
   }
   const baseline = median(rounds.baseline);
+  const ring = median(rounds.ring);
   const overhead: Overhead = {
     switches,
     baseline_us: round(baseline, 4),
+    ring_us: round(ring, 4),
     schedulers: SCHEDULERS.map(([name]) => ({
       scheduler: name,
       us_per_switch: round(median(rounds[name]), 4),
       ratio: round(median(rounds[name]) / baseline, 3),
+      ratio_ring: round(median(rounds[name]) / ring, 3),
       switches_per_timer: perTimer[name],
     })),
   };
@@ -389,7 +422,7 @@ const CYCLES = ${JSON.stringify(cycles)};
 const SECONDS = ${seconds};
 const timer = { after: function (ms, fn) { return setTimeout(fn, ms); }, every: function (ms, fn) { return setInterval(fn, ms); },
   cancel: function (id) { clearTimeout(id); }, live: function () { return 0; }, close: function () {} };
-const services = { crc32: function (d) { return E.CRC32(d); }, now: function () { return getTime() * 1000; }, log: function (t) { print(t); } };
+const services = { crc32: function (d) { return E.CRC32(d); }, now: Date.now, log: function (t) { print(t); } };
 const out = {};
 function pingpong(done) {
   let n = 0;
@@ -398,35 +431,51 @@ function pingpong(done) {
   function b() { if (++n < N) setTimeout(a, 0); else done((getTime() - t0) * 1e6 / N); }
   setTimeout(a, 0);
 }
-// The floor: 5 functions called in turn, 5 per timer callback, no bookkeeping at all.
-function floor(done) {
-  const counters = [0, 0, 0, 0, 0];
+// Every phase below runs five copies of one step body, ${JSON.stringify(BODY)}: only the switch differs.
+function counting(done, stop) {
+  const c = { counters: [0, 0, 0, 0, 0], t0: getTime() };
+  c.finish = function () { stop(); done({ us: (getTime() - c.t0) * 1e6 / N, counters: c.counters }); };
+  return c;
+}
+// The ring: each body chains the next with setTimeout(f, 0).
+function ring(done) {
+  let over = 0;
+  const c = counting(done, function () { over = 1; });
+  const counters = c.counters, finish = c.finish, fns = [];
   let total = 0;
-  const t0 = getTime();
-  function mk(i) { return function () { counters[i]++; return ++total; }; }
-  const fns = [mk(0), mk(1), mk(2), mk(3), mk(4)];
-  function pass() {
-    for (let k = 0; k < 5; k++) fns[k]();
-    if (total < N) setTimeout(pass, 0); else done({ us: (getTime() - t0) * 1e6 / total, counters: counters });
+  function task(i, j) { return function () { ${BODY} else setTimeout(fns[j], 0); }; }
+  for (let i = 0; i < 5; i++) fns.push(task(i, (i + 1) % 5));
+  setTimeout(fns[0], 0);
+}
+// The floors: a bare loop calls the bodies in turn, 5 per timer callback; "timed" also reads the clock and adds each step's time to its task.
+function floor(done, timed) {
+  let over = 0;
+  const c = counting(done, function () { over = 1; });
+  const counters = c.counters, finish = c.finish, now = services.now;
+  let total = 0, last;
+  function task(i) { return function () { ${BODY} return 0; }; }
+  for (let i = 0; i < 5; i++) { const t = { step: task(i), next: undefined, cpu: 0 }; if (last) { t.next = last.next; last.next = t; } else t.next = t; last = t; }
+  function bare() {
+    var n = 5, l = last, t;
+    while (n--) { t = l.next; t.step(t); l = t; }
+    last = l;
+    if (!over) setTimeout(bare, 0);
   }
-  setTimeout(pass, 0);
+  function clocked() {
+    var n = 5, l = last, t, e, s = now();
+    while (n--) { t = l.next; t.step(t); e = now(); t.cpu += e - s; s = e; l = t; }
+    last = l;
+    if (!over) setTimeout(clocked, 0);
+  }
+  setTimeout(timed ? clocked : bare, 0);
 }
 function yields(create, done) {
   const s = create(timer, services);
-  const counters = [0, 0, 0, 0, 0];
   const tasks = [];
+  const c = counting(done, function () { for (let j = 0; j < tasks.length; j++) s.cancel(tasks[j]); });
+  const counters = c.counters, finish = c.finish;
   let total = 0;
-  const t0 = getTime();
-  function task(i) {
-    return function () {
-      counters[i]++;
-      if (++total >= N) {
-        for (let j = 0; j < tasks.length; j++) s.cancel(tasks[j]);
-        done({ us: (getTime() - t0) * 1e6 / N, counters: counters });
-      }
-      return 0;
-    };
-  }
+  function task(i) { return function () { ${BODY} return 0; }; }
   for (let i = 0; i < 5; i++) tasks.push(s.spawn("t" + i, task(i)));
 }
 function lateness(create, load, done) {
@@ -456,7 +505,9 @@ function next() {
   if (!phase) { print("RESULT " + JSON.stringify(out)); return; }
   const store = function (v) { out[phase] = v; setTimeout(next, 10); };
   if (phase === "baseline") pingpong(store);
-  else if (phase === "floor") floor(store);
+  else if (phase === "ring") ring(store);
+  else if (phase === "floor") floor(store, 0);
+  else if (phase === "timed") floor(store, 1);
   else if (phase === "coop" || phase === "edf") yields(phase === "coop" ? coop : edf, store);
   else if (phase === "late-coop-none") lateness(coop, 0, store);
   else if (phase === "late-coop-fs") lateness(coop, 1, store);
@@ -509,8 +560,8 @@ async function interpreter(root: string, binary: string, switches: number, secon
       .map((l) => l.trim())
       .map((l) => (l.match(/^(\d+v[\d.]+)/) ?? [])[1])
       .filter(Boolean)[0] ?? "unknown";
-    // One process per round: baseline and both schedulers alternate; the lateness runs once, in the first.
-    const overheadPhases = ["baseline", "floor", "coop", "edf"];
+    // One process per round: baselines, floors and both schedulers alternate; the lateness runs once, in the first.
+    const overheadPhases = ["baseline", "ring", ...FLOORS, "coop", "edf"];
     const first = join(dir, "bench.js");
     const again = join(dir, "bench-overhead.js");
     const latePhases = ["late-coop-none", "late-coop-fs", "late-edf-none", "late-edf-fs"];
@@ -518,30 +569,33 @@ async function interpreter(root: string, binary: string, switches: number, secon
     writeFileSync(again, await bundleScript(entrySource(root, overheadPhases, switches, [0], seconds), again));
     const limit = 60_000 + 4 * seconds * 1000 * 2;
     const { result } = runScript(binary, dir, first, limit);
-    const rounds: Record<string, number[]> = { baseline: [], floor: [], coop: [], edf: [] };
+    const rounds: Record<string, number[]> = Object.fromEntries(overheadPhases.map((phase) => [phase, []]));
     const counters: Record<string, number[]> = {};
     for (let r = 0; r < 3; r++) {
       const once = r === 0 ? result : runScript(binary, dir, again, limit).result;
       rounds.baseline.push(once.baseline as number);
-      rounds.floor.push((once.floor as { us: number }).us);
-      for (const name of ["coop", "edf"]) {
-        const v = once[name] as { us: number; counters: number[] };
-        rounds[name].push(v.us);
-        counters[name] = v.counters;
+      for (const phase of overheadPhases.slice(1)) {
+        const v = once[phase] as { us: number; counters: number[] };
+        rounds[phase].push(v.us);
+        counters[phase] = v.counters;
       }
     }
-    const baseline = median(rounds.baseline);
+    const us = Object.fromEntries(overheadPhases.map((phase) => [phase, median(rounds[phase])]));
+    const cost = (name: string, per: Record<string, number>, digits: number): SwitchCost => ({
+      name,
+      per_switch: round(per[name], digits),
+      ratio: round(per[name] / per.baseline, 3),
+      ratio_ring: round(per[name] / per.ring, 3),
+    });
     const overhead: Overhead = {
       switches,
-      baseline_us: round(baseline, 3),
-      floor_us: round(median(rounds.floor), 3),
-      floor_ratio: round(median(rounds.floor) / baseline, 3),
-      schedulers: ["coop", "edf"].map((name) => ({
-        scheduler: name,
-        us_per_switch: round(median(rounds[name]), 3),
-        ratio: round(median(rounds[name]) / baseline, 3),
-        switches_per_timer: 5,
-      })),
+      baseline_us: round(us.baseline, 3),
+      ring_us: round(us.ring, 3),
+      floors: FLOORS.map((name) => cost(name, us, 3)),
+      schedulers: ["coop", "edf"].map((name) => {
+        const c = cost(name, us, 3);
+        return { scheduler: name, us_per_switch: c.per_switch, ratio: c.ratio, ratio_ring: c.ratio_ring, switches_per_timer: 5 };
+      }),
     };
     if (callgrind) {
       // The same script with one phase against none ("idle"): the difference is that phase's instructions.
@@ -551,14 +605,14 @@ async function interpreter(root: string, binary: string, switches: number, secon
         return runScript(binary, dir, f, 600_000, join(dir, `callgrind.${phase}.out`)).instructions!;
       };
       const idle = await count("idle");
-      const base = ((await count("baseline")) - idle) / switches;
-      const floorPer = ((await count("floor")) - idle) / switches;
-      const schedulers: { scheduler: string; per_switch: number; ratio: number }[] = [];
-      for (const name of ["coop", "edf"]) {
-        const per = ((await count(name)) - idle) / switches;
-        schedulers.push({ scheduler: name, per_switch: Math.round(per), ratio: round(per / base, 3) });
-      }
-      overhead.instructions = { baseline: Math.round(base), floor: Math.round(floorPer), floor_ratio: round(floorPer / base, 3), schedulers };
+      const per: Record<string, number> = {};
+      for (const phase of overheadPhases) per[phase] = ((await count(phase)) - idle) / switches;
+      overhead.instructions = {
+        baseline: Math.round(per.baseline),
+        ring: Math.round(per.ring),
+        floors: FLOORS.map((name) => cost(name, per, 0)),
+        schedulers: ["coop", "edf"].map((name) => cost(name, per, 0)),
+      };
     }
     const fairness = ["coop", "edf"].map((name) => fairnessOf(name, counters[name]));
     // slice(1): a periodic task's first run is its spawn, not a wake-up.
@@ -590,8 +644,14 @@ function checksOf(run: Run, where: string): Check[] {
   for (const s of run.overhead.schedulers) {
     checks.push({ name: `${where} ${s.scheduler}: switch ≤ 1.25× a bare setTimeout(f, 0)`, ok: s.ratio <= 1.25, detail: `${s.ratio}× (${s.us_per_switch} µs vs ${run.overhead.baseline_us} µs)` });
   }
-  for (const s of run.overhead.instructions?.schedulers ?? []) {
-    checks.push({ name: `${where} ${s.scheduler}: instructions per switch ≤ 1.25× the ping-pong's`, ok: s.ratio <= 1.25, detail: `${s.ratio}× (${s.per_switch} vs ${run.overhead.instructions!.baseline})` });
+  const instructions = run.overhead.instructions;
+  for (const s of instructions?.schedulers ?? []) {
+    const timed = instructions!.floors.find((f) => f.name === "timed")!;
+    checks.push({
+      name: `${where} ${s.name}: instructions per switch ≤ 1.25× the ping-pong's`,
+      ok: s.ratio <= 1.25,
+      detail: `${s.ratio}× (${s.per_switch} vs ${instructions!.baseline}; ${s.ratio_ring}× the ring's ${instructions!.ring}; the timed floor alone is ${timed.ratio}×)`,
+    });
   }
   return checks;
 }
@@ -617,12 +677,17 @@ function renderRun(run: Run, title: string): string[] {
   lines.push("  fairness (5 equal tasks yielding):");
   for (const f of run.fairness) lines.push(`    ${f.scheduler.padEnd(5)} counters ${f.counters.join(" ")}  spread ${f.spread}  Jain ${f.jain}`);
   const o = run.overhead;
-  lines.push(`  switch cost, ${o.switches} switches: bare setTimeout(f, 0) ping-pong ${o.baseline_us} µs per callback`);
-  for (const s of o.schedulers) lines.push(`    ${s.scheduler.padEnd(5)} ${s.us_per_switch} µs per switch = ${s.ratio}× (${s.switches_per_timer} switches per timer callback)`);
-  if (o.floor_us !== undefined) lines.push(`    floor (5 bare functions per timer callback, no bookkeeping) ${o.floor_us} µs = ${o.floor_ratio}×`);
+  lines.push(`  switch cost, ${o.switches} switches: bare setTimeout(f, 0) ping-pong ${o.baseline_us} µs per callback; ring (the same 5 bodies chained by setTimeout) ${o.ring_us} µs`);
+  for (const s of o.schedulers) {
+    lines.push(`    ${s.scheduler.padEnd(5)} ${s.us_per_switch} µs per switch = ${s.ratio}× (ring: ${s.ratio_ring}×; ${s.switches_per_timer} switches per timer callback)`);
+  }
+  const floorLine = (f: SwitchCost, unit: string) =>
+    `    ${f.name === "floor" ? "floor (bare loop, no bookkeeping)" : "timed floor (bare loop + clock + CPU time per step)"} ${f.per_switch}${unit} = ${f.ratio}× (ring: ${f.ratio_ring}×)`;
+  for (const f of o.floors ?? []) lines.push(floorLine(f, " µs"));
   if (o.instructions) {
-    lines.push(`  instructions (callgrind): ping-pong ${o.instructions.baseline} per callback; floor ${o.instructions.floor} per call = ${o.instructions.floor_ratio}×`);
-    for (const s of o.instructions.schedulers) lines.push(`    ${s.scheduler.padEnd(5)} ${s.per_switch} per switch = ${s.ratio}×`);
+    lines.push(`  instructions per switch (callgrind): ping-pong ${o.instructions.baseline}; ring ${o.instructions.ring}`);
+    for (const s of o.instructions.schedulers) lines.push(`    ${s.name.padEnd(5)} ${s.per_switch} = ${s.ratio}× (ring: ${s.ratio_ring}×)`);
+    for (const f of o.instructions.floors) lines.push(floorLine(f, ""));
   }
   lines.push(`  lateness of a ${PERIOD_MS} ms periodic task (ms):`);
   for (const l of run.lateness) {

@@ -14,7 +14,12 @@ describe("exo bench sched (simulator, small)", () => {
       ["coop", 0, 1],
       ["edf", 0, 1],
     ]);
-    expect(result.simulator.overhead.schedulers.map((s) => s.switches_per_timer)).toEqual([5, 5]);
+    const overhead = result.simulator.overhead;
+    expect(overhead.schedulers.map((s) => s.switches_per_timer)).toEqual([5, 5]);
+    // Both baselines were measured, and each scheduler is reported against both.
+    expect(overhead.baseline_us).toBeGreaterThan(0);
+    expect(overhead.ring_us).toBeGreaterThan(0);
+    for (const s of overhead.schedulers) expect(s.ratio_ring).toBeCloseTo(s.us_per_switch / overhead.ring_us, 2);
     const loaded = result.simulator.lateness.filter((l) => l.load === "fs");
     expect(loaded).toHaveLength(2);
     for (const l of loaded) expect(l.writer!.records).toBeGreaterThan(200);
