@@ -208,7 +208,8 @@ interface Interpreter {
 
 /** One run on the interpreter: instructions (callgrind) or µs between two getTime() calls around the whole script. */
 function interpreterRun(it: Interpreter, bundleCode: string, after = ""): number {
-  const code = bundleCode + after;
+  // Appended host code runs last; then quit() (from a timer: during the script it is ignored): the kernel's UDP sockets would keep the event loop alive.
+  const code = after ? bundleCode + after + "setTimeout(quit, 0);\n" : bundleCode;
   const dir = mkdtempSync(join(tmpdir(), "exo-bench-espruino-"));
   try {
     const wrapped = it.callgrind ? code : `var __t0=getTime();\n${code}\nprint("EXO-US "+((getTime()-__t0)*1e6));`;

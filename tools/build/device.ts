@@ -140,9 +140,7 @@ export function deviceTerserOptions(keep?: string) {
   return {
     ecma: 2015 as const,
     toplevel: true,
-    // reduce_funcs off: a function called once stays a function. Inlined as an IIFE, its body would be
-    // read on every run of its caller, taken or not (measured: −10k instructions per scheduler switch).
-    compress: { passes: 2, hoist_funs: false, hoist_vars: false, reduce_funcs: false, top_retain: kept },
+    compress: { passes: 2, hoist_funs: false, hoist_vars: false, top_retain: kept },
     // Names Espruino cannot bind (the gate's reserved-binding rule); terser picks `of` in big scopes.
     mangle: { toplevel: true, reserved: ["of", "static", "let", "undefined", ...kept] },
     format: { comments: false },

@@ -24,7 +24,8 @@ export function typescript(target: "ES2015" | "ES2022"): Plugin {
     useDefineForClassFields: false,
     verbatimModuleSyntax: true,
     allowImportingTsExtensions: true,
-    removeComments: true,
+    // Kept for terser's call annotations (`/*@__NOINLINE__*/`); terser drops every comment from the bundle.
+    removeComments: false,
   };
   return {
     name: "exo-typescript",
