@@ -84,65 +84,6 @@ export function scheduler(timer: TimerCap, services: Services, options: SchedOpt
   let stepStart = 0;
   let tail: TaskRecord | undefined;
   const now = services.now;
-
-  /**
-   * The hot loop: ready tasks' steps in turn until none is ready or `left`
-   * steps ran, or a step overran the slice: that hog ends the pass (the
-   * event loop has waited long enough) and is reported once, after the loop.
-   */
-  function steps(left: number): void {
-    // `var`, not const: a const in a loop body costs Espruino a block scope per iteration.
-    var task, result, end, start = stepStart;
-    for (;;) {
-      task = head!;
-      head = task.next;
-      current = task;
-      result = task.due < 0 ? task.step(task) : woken(task);
-      end = now();
-      task.cpu += end - start;
-      task.runs++;
-      if (current === task) {
-        // A yield that goes last (coop: one priority level; EDF: the latest deadline, set here): append.
-        if (result === 0 && (!deadlines || (task.key = end + task.rel)) && (!head || tail!.key <= task.key)) {
-          current = task.next = undefined;
-          if (head) tail = tail!.next = task;
-          else head = tail = task;
-        } else settle(task, result, start, end);
-      }
-      if (!head || --left < 1 || end - start > slice) break;
-      stepStart = start = end;
-    }
-    stepStart = end;
-    if (end - start > slice) hog(task, end - start);
-  }
-
-  /** What a step's result other than a yield means: sleep, end, or (anything else) yield. */
-  function settle(task: TaskRecord, result: unknown, start: number, end: number): void {
-    if (result === undefined || result === null) return finish(task);
-    current = undefined;
-    if ((result as number) > 0) {
-      ready--;
-      task.state = SLEEP;
-      retime(task, start + (result as number));
-    } else {
-      if (deadlines) task.key = end + task.rel;
-      insert(task);
-    }
-  }
-
-  function hog(task: Task, ms: number): void {
-    (task as TaskRecord).hogs++;
-    try {
-      onHog(task, ms);
-    } catch (error) {
-      services.log("sched: onHog failed: " + ((error as Error).message || error));
-    }
-  }
-
-  /** A step after a wake-up: its lateness, then the step with the message the wake-up brought. */
-  function woken(task: TaskRecord): unknown {
-    return task.step(task, account(task, stepStart));
-  }
   const opts = options || {};
   const slice = opts.slice || 20;
   const onHog =
@@ -276,9 +217,64 @@ export function scheduler(timer: TimerCap, services: Services, options: SchedOpt
     return msg;
   }
 
+  /**
+   * The hot loop: ready tasks' steps in turn until none is ready or `left`
+   * steps ran, or a step overran the slice: that hog ends the pass (the
+   * event loop has waited long enough) and is reported once, after the loop.
+   */
+  function steps(left: number): void {
+    // `var`, not const: a const in a loop body costs Espruino a block scope per iteration.
+    var task, result, end, start = stepStart;
+    for (;;) {
+      task = head!;
+      head = task.next;
+      current = task;
+      result = task.due < 0 ? task.step(task) : woken(task);
+      end = now();
+      task.cpu += end - start;
+      task.runs++;
+      if (current === task) {
+        // A yield that goes last (coop: one priority level; EDF: the latest deadline, set here): append.
+        if (result === 0 && (!deadlines || (task.key = end + task.rel)) && (!head || tail!.key <= task.key)) {
+          current = task.next = undefined;
+          if (head) tail = tail!.next = task;
+          else head = tail = task;
+        } else settle(task, result, start, end);
+      }
+      if (!head || --left < 1 || end - start > slice) break;
+      stepStart = start = end;
+    }
+    stepStart = end;
+    if (end - start > slice) hog(task, end - start);
+  }
 
+  /** What a step's result other than a yield means: sleep, end, or (anything else) yield. */
+  function settle(task: TaskRecord, result: unknown, start: number, end: number): void {
+    if (result === undefined || result === null) return finish(task);
+    current = undefined;
+    if ((result as number) > 0) {
+      ready--;
+      task.state = SLEEP;
+      retime(task, start + (result as number));
+    } else {
+      if (deadlines) task.key = end + task.rel;
+      insert(task);
+    }
+  }
 
+  function hog(task: Task, ms: number): void {
+    (task as TaskRecord).hogs++;
+    try {
+      onHog(task, ms);
+    } catch (error) {
+      services.log("sched: onHog failed: " + ((error as Error).message || error));
+    }
+  }
 
+  /** A step after a wake-up: its lateness, then the step with the message the wake-up brought. */
+  function woken(task: TaskRecord): unknown {
+    return task.step(task, account(task, stepStart));
+  }
 
   /** Move the sleepers and timed-out waiters due by `due` to the ready list. */
   function wakeDue(due: number): void {

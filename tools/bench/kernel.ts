@@ -208,7 +208,8 @@ interface Interpreter {
 
 /** One run on the interpreter: instructions (callgrind) or µs between two getTime() calls around the whole script. */
 function interpreterRun(it: Interpreter, bundleCode: string, after = ""): number {
-  // Appended host code runs last; then quit() (from a timer: during the script it is ignored): the kernel's UDP sockets would keep the event loop alive.
+  // The kernel's UDP sockets would keep the event loop alive: quit once the appended code ran
+  // (from a timer: a quit() while the script loads is ignored).
   const code = after ? bundleCode + after + "setTimeout(quit, 0);\n" : bundleCode;
   const dir = mkdtempSync(join(tmpdir(), "exo-bench-espruino-"));
   try {
