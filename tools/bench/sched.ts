@@ -87,6 +87,13 @@ export interface SwitchCost {
   ratio_ring: number;
 }
 
+/** Through the kernel's timer capability (what an app gets): a ping-pong on `after(0)` against coop over the same capability. */
+export interface KernelCost {
+  pingpong: number;
+  coop: number;
+  ratio: number;
+}
+
 export interface Overhead {
   switches: number;
   /** The bare ping-pong between two functions: one timer callback per switch. */
@@ -96,8 +103,10 @@ export interface Overhead {
   schedulers: { scheduler: string; us_per_switch: number; ratio: number; ratio_ring: number; switches_per_timer: number }[];
   /** Interpreter only: the bare loop and the timed loop (see the header), µs per switch. */
   floors?: SwitchCost[];
+  /** Interpreter only, µs per switch. */
+  kernel?: KernelCost;
   /** Instructions per switch under callgrind (interpreter with --callgrind only); `per_switch` in instructions. */
-  instructions?: { baseline: number; ring: number; floors: SwitchCost[]; schedulers: SwitchCost[] };
+  instructions?: { baseline: number; ring: number; floors: SwitchCost[]; schedulers: SwitchCost[]; kernel: KernelCost };
 }
 
 export interface Lateness {
@@ -412,10 +421,13 @@ function simulator(switches: number, seconds: number): { run: Run; cycles: numbe
 
 /** The script the interpreter runs: both schedulers, minified like the device bundle, phases chosen by `PHASES`. */
 function entrySource(root: string, phases: string[], switches: number, cycles: number[], seconds: number): string {
-  const sched = (file: string) => JSON.stringify(join(root, "libos", "sched", file));
+  const source = (file: string) => JSON.stringify(join(root, file));
   return `
-import { create as coop } from ${sched("coop.ts")};
-import { create as edf } from ${sched("edf.ts")};
+import { create as coop } from ${source("libos/sched/coop.ts")};
+import { create as edf } from ${source("libos/sched/edf.ts")};
+import { grantTimers } from ${source("firmware/timers.ts")};
+import { configure } from ${source("firmware/upcalls.ts")};
+import { after, every, cancel, now } from ${source("hal/espruino/timers.ts")};
 const PHASES = ${JSON.stringify(phases)};
 const N = ${switches};
 const CYCLES = ${JSON.stringify(cycles)};
@@ -424,7 +436,20 @@ const timer = { after: function (ms, fn) { return setTimeout(fn, ms); }, every: 
   cancel: function (id) { clearTimeout(id); }, live: function () { return 0; }, close: function () {} };
 const services = { crc32: function (d) { return E.CRC32(d); }, now: Date.now, log: function (t) { print(t); } };
 const out = {};
-function pingpong(done) {
+// What an app gets: the kernel's timer service (quota, upcall guard and timing) for one app.
+configure({ now: now, slice: 20, fault: function (app, e) { print("fault: " + e); }, overrun: function () {} });
+function kernelTimer() {
+  const app = { name: "bench", state: "running", error: "", faults: 0, restarts: 0, overruns: 0, upcalls: 0, cpu: 0, worst: 0, withdrawn: [] };
+  return grantTimers({ timers: { after: after, every: every, cancel: cancel } }, app, 2).cap;
+}
+function pingpong(done, t) {
+  let n = 0;
+  const t0 = getTime();
+  function a() { if (++n < N) t.after(0, b); else done((getTime() - t0) * 1e6 / N); }
+  function b() { if (++n < N) t.after(0, a); else done((getTime() - t0) * 1e6 / N); }
+  t.after(0, a);
+}
+function bare(done) {
   let n = 0;
   const t0 = getTime();
   function a() { if (++n < N) setTimeout(b, 0); else done((getTime() - t0) * 1e6 / N); }
@@ -469,8 +494,8 @@ function floor(done, timed) {
   }
   setTimeout(timed ? clocked : bare, 0);
 }
-function yields(create, done) {
-  const s = create(timer, services);
+function yields(create, done, t) {
+  const s = create(t, services);
   const tasks = [];
   const c = counting(done, function () { for (let j = 0; j < tasks.length; j++) s.cancel(tasks[j]); });
   const counters = c.counters, finish = c.finish;
@@ -504,11 +529,13 @@ function next() {
   const phase = PHASES.shift();
   if (!phase) { print("RESULT " + JSON.stringify(out)); return; }
   const store = function (v) { out[phase] = v; setTimeout(next, 10); };
-  if (phase === "baseline") pingpong(store);
+  if (phase === "baseline") bare(store);
+  else if (phase === "kernel-pingpong") pingpong(store, kernelTimer());
+  else if (phase === "kernel-coop") yields(coop, store, kernelTimer());
   else if (phase === "ring") ring(store);
   else if (phase === "floor") floor(store, 0);
   else if (phase === "timed") floor(store, 1);
-  else if (phase === "coop" || phase === "edf") yields(phase === "coop" ? coop : edf, store);
+  else if (phase === "coop" || phase === "edf") yields(phase === "coop" ? coop : edf, store, timer);
   else if (phase === "late-coop-none") lateness(coop, 0, store);
   else if (phase === "late-coop-fs") lateness(coop, 1, store);
   else if (phase === "late-edf-none") lateness(edf, 0, store);
@@ -561,7 +588,7 @@ async function interpreter(root: string, binary: string, switches: number, secon
       .map((l) => (l.match(/^(\d+v[\d.]+)/) ?? [])[1])
       .filter(Boolean)[0] ?? "unknown";
     // One process per round: baselines, floors and both schedulers alternate; the lateness runs once, in the first.
-    const overheadPhases = ["baseline", "ring", ...FLOORS, "coop", "edf"];
+    const overheadPhases = ["baseline", "ring", ...FLOORS, "coop", "edf", "kernel-pingpong", "kernel-coop"];
     const first = join(dir, "bench.js");
     const again = join(dir, "bench-overhead.js");
     const latePhases = ["late-coop-none", "late-coop-fs", "late-edf-none", "late-edf-fs"];
@@ -573,14 +600,18 @@ async function interpreter(root: string, binary: string, switches: number, secon
     const counters: Record<string, number[]> = {};
     for (let r = 0; r < 3; r++) {
       const once = r === 0 ? result : runScript(binary, dir, again, limit).result;
-      rounds.baseline.push(once.baseline as number);
-      for (const phase of overheadPhases.slice(1)) {
-        const v = once[phase] as { us: number; counters: number[] };
-        rounds[phase].push(v.us);
-        counters[phase] = v.counters;
+      for (const phase of overheadPhases) {
+        const v = once[phase] as number | { us: number; counters: number[] };
+        rounds[phase].push(typeof v === "number" ? v : v.us);
+        if (typeof v !== "number") counters[phase] = v.counters;
       }
     }
     const us = Object.fromEntries(overheadPhases.map((phase) => [phase, median(rounds[phase])]));
+    const kernelCost = (per: Record<string, number>, digits: number): KernelCost => ({
+      pingpong: round(per["kernel-pingpong"], digits),
+      coop: round(per["kernel-coop"], digits),
+      ratio: round(per["kernel-coop"] / per["kernel-pingpong"], 3),
+    });
     const cost = (name: string, per: Record<string, number>, digits: number): SwitchCost => ({
       name,
       per_switch: round(per[name], digits),
@@ -592,6 +623,7 @@ async function interpreter(root: string, binary: string, switches: number, secon
       baseline_us: round(us.baseline, 3),
       ring_us: round(us.ring, 3),
       floors: FLOORS.map((name) => cost(name, us, 3)),
+      kernel: kernelCost(us, 3),
       schedulers: ["coop", "edf"].map((name) => {
         const c = cost(name, us, 3);
         return { scheduler: name, us_per_switch: c.per_switch, ratio: c.ratio, ratio_ring: c.ratio_ring, switches_per_timer: 5 };
@@ -612,6 +644,7 @@ async function interpreter(root: string, binary: string, switches: number, secon
         ring: Math.round(per.ring),
         floors: FLOORS.map((name) => cost(name, per, 0)),
         schedulers: ["coop", "edf"].map((name) => cost(name, per, 0)),
+        kernel: kernelCost(per, 0),
       };
     }
     const fairness = ["coop", "edf"].map((name) => fairnessOf(name, counters[name]));
@@ -683,11 +716,15 @@ function renderRun(run: Run, title: string): string[] {
   }
   const floorLine = (f: SwitchCost, unit: string) =>
     `    ${f.name === "floor" ? "floor (bare loop, no bookkeeping)" : "timed floor (bare loop + clock + CPU time per step)"} ${f.per_switch}${unit} = ${f.ratio}× (ring: ${f.ratio_ring}×)`;
+  const kernelLine = (k: KernelCost, unit: string) =>
+    `    through the kernel's timer capability (what an app gets): ping-pong on after(0) ${k.pingpong}${unit}, coop ${k.coop}${unit} = ${k.ratio}×`;
   for (const f of o.floors ?? []) lines.push(floorLine(f, " µs"));
+  if (o.kernel) lines.push(kernelLine(o.kernel, " µs"));
   if (o.instructions) {
     lines.push(`  instructions per switch (callgrind): ping-pong ${o.instructions.baseline}; ring ${o.instructions.ring}`);
     for (const s of o.instructions.schedulers) lines.push(`    ${s.name.padEnd(5)} ${s.per_switch} = ${s.ratio}× (ring: ${s.ratio_ring}×)`);
     for (const f of o.instructions.floors) lines.push(floorLine(f, ""));
+    lines.push(kernelLine(o.instructions.kernel, ""));
   }
   lines.push(`  lateness of a ${PERIOD_MS} ms periodic task (ms):`);
   for (const l of run.lateness) {
