@@ -27,7 +27,9 @@
  *   scheduler written in JavaScript pays: the same bodies called in turn by a
  *   bare loop (no bookkeeping), and that loop reading the clock and adding
  *   each step's time to its task (the least that per-task CPU time and
- *   same-pass hog reports need).
+ *   same-pass hog reports need). And what an app on Exo gets: a ping-pong on
+ *   the kernel's own timer capability (quota, upcall guard and timing:
+ *   firmware/timers.ts over hal/espruino) against `coop` over that capability.
  * - lateness: a 10 ms periodic task (the most urgent) beside a task that
  *   appends a 64-byte record to libos/fs every 7 ms (fileSync every 4th)
  *   with the FS's garbage collection in the idle hook. On the simulator each
@@ -480,11 +482,11 @@ function floor(done, timed) {
   let total = 0, last;
   function task(i) { return function () { ${BODY} return 0; }; }
   for (let i = 0; i < 5; i++) { const t = { step: task(i), next: undefined, cpu: 0 }; if (last) { t.next = last.next; last.next = t; } else t.next = t; last = t; }
-  function bare() {
+  function loop() {
     var n = 5, l = last, t;
     while (n--) { t = l.next; t.step(t); l = t; }
     last = l;
-    if (!over) setTimeout(bare, 0);
+    if (!over) setTimeout(loop, 0);
   }
   function clocked() {
     var n = 5, l = last, t, e, s = now();
@@ -492,7 +494,7 @@ function floor(done, timed) {
     last = l;
     if (!over) setTimeout(clocked, 0);
   }
-  setTimeout(timed ? clocked : bare, 0);
+  setTimeout(timed ? clocked : loop, 0);
 }
 function yields(create, done, t) {
   const s = create(t, services);
