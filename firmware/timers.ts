@@ -58,7 +58,7 @@ export function grantTimers(hal: Hal, app: App, quota: number): Issued {
       return id;
     },
     cancel: (id) => {
-      // === 1: an id such as "constructor" finds Object.prototype's, never a live timer.
+      // A number, as before (never "1" for 1); and === 1: "constructor" finds Object.prototype's.
       if (typeof id === "number" && live[id] === 1) {
         delete live[id];
         count--;
@@ -70,9 +70,10 @@ export function grantTimers(hal: Hal, app: App, quota: number): Issued {
   };
   const entry: Issued = issue(app.name, "timer", cap, () => {
     limit = -1;
-    for (const id in live) {
+    // Keys first: deleting inside `for…in` ends Espruino's iteration after the first key.
+    for (const id of Object.keys(live)) {
       timers.cancel(Number(id));
-      delete live[id];
+      delete live[id as unknown as number];
     }
     count = 0;
   });

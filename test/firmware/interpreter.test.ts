@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EBUSY, EINVAL, ENOR, EREVOKED } from "../../firmware/errors.ts";
+import { libraryBundle } from "../../tools/build/library.ts";
 import { build } from "./helpers.ts";
 
 const bin = process.env.ESPRUINO_BIN;
@@ -55,5 +56,28 @@ describe.skipIf(!bin)("hostile apps on the real interpreter (ESPRUINO_BIN)", () 
     expect(status.apps.find((a) => a.name === "thrower")).toMatchObject({ state: "stopped", faults: 4 });
     expect(status.apps.find((a) => a.name === "blinky")).toMatchObject({ state: "running", faults: 0 });
     expect(status.ledger.owners.filter((o) => o === "kernel")).toHaveLength(8);
+  });
+});
+
+describe.skipIf(!bin)("the timer service on the real interpreter (ESPRUINO_BIN)", () => {
+  // Espruino ends a `for…in` after the first key when the loop deletes keys; V8 does not, so only the interpreter shows it.
+  it("revocation cancels every live timer of the app", async () => {
+    const { code } = await libraryBundle(join(import.meta.dirname, "../../firmware/timers.ts"), "exoTimers");
+    const script = [
+      "echo(0);",
+      code,
+      "var cancelled = [];",
+      "var hal = { timers: { after: function (ms, fn) { return setTimeout(fn, ms); }, every: function (ms, fn) { return setInterval(fn, ms); },",
+      "  cancel: function (id) { cancelled.push(id); clearTimeout(id); } } };",
+      "var entry = exoTimers.grantTimers(hal, { name: 't', state: 'running', cpu: 0, upcalls: 0, worst: 0 }, 4);",
+      "entry.cap.every(1000, function () {}); entry.cap.every(1000, function () {}); entry.cap.after(5000, function () {});",
+      "entry.cap.close();",
+      'print("CANCELLED " + cancelled.length);',
+    ].join("\n");
+    const dir = mkdtempSync(join(tmpdir(), "exo-timers-espruino-"));
+    writeFileSync(join(dir, "timers.js"), script);
+    const run = spawnSync(bin!, ["timers.js"], { cwd: dir, input: "", timeout: 20_000, killSignal: "SIGKILL", encoding: "utf8" });
+    expect(run.stdout).toContain("CANCELLED 3");
+    expect(run.stdout).not.toContain("Uncaught");
   });
 });
