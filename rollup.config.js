@@ -6,6 +6,6 @@ register();
 const { deviceRollupOptions } = await import("./tools/build/device.ts");
 const { hostRollupOptions } = await import("./tools/build/host.ts");
 const root = import.meta.dirname;
-const { board, apps, ...device } = deviceRollupOptions({ root, board: process.env.BOARD });
+const { board, apps, ...device } = await deviceRollupOptions({ root, board: process.env.BOARD });
 
 export default [device, hostRollupOptions(root)];

@@ -1,19 +1,30 @@
 /**
- * Apps: start each with its capabilities, fault and restart it, and run the
- * abort protocol (ask for a capability back by a deadline, then take it).
+ * Apps: load and start each with its capabilities, fault and restart it, stop
+ * it, and run the abort protocol (ask for a capability back by a deadline,
+ * then take it).
  *
  * Usage (boot.ts):
- *   const app = newApp(grant);  startApp(hal, services, app);
+ *   const app = newApp(grant);  startApp(hal, app);
  *   fault(app, error)                    // upcalls.ts calls it when an upcall throws
- *   reclaim("blinky", "pins.led", 100, "the host asked")
+ *   stop(app, why)                       // the memory guard, the watchdog's quarantine
+ *   reclaim(apps, "blinky", "pins.led", 100, "the host asked")
  *
- * Errors: nothing here throws into the kernel. `reclaim` returns ENOENT for an
- * unknown app or capability, else OK.
+ * Errors: nothing here throws into the kernel, whatever the app threw,
+ * returned or defined: a thrown value is described without trusting it (its
+ * getters and toString run inside a try, after its capabilities are
+ * revoked); `start`'s return value is read once, inside the guard. `reclaim`
+ * returns ENOENT for an unknown app or capability, else OK.
+ *
+ * Loading: an app's modules (its own and its instances of every LibOS it
+ * links) are instantiated once, at boot, inside the guard (their top-level
+ * code runs there); `dropFactories` then lets go of the code that made them.
  *
  * Revocation: a fault revokes everything the app holds (its timers are
- * cancelled, its pins reset to input, its flash and rings closed); the
- * restart grants it afresh, except what was repossessed. Restarts back off:
- * 100, 200, 400 ms; after RETRIES faults the app stays stopped.
+ * cancelled, its pins reset to input, its flash and rings closed) before any
+ * of its code can run again; the restart calls its `start` again (same
+ * module instance) and grants it afresh, except what was repossessed.
+ * Restarts back off: 100, 200, 400 ms; after RETRIES faults the app stays
+ * stopped, and the kernel lets go of its instance.
  *
  * Contract: doc/xrd/xrd105-caps.md.
  */
@@ -23,14 +34,17 @@ import { ENOENT, OK } from "./errors.ts";
 import { grantExtent } from "./flash.ts";
 import { grantPackets } from "./packets.ts";
 import { grantPin } from "./pins.ts";
+import { servicesFor } from "./services.ts";
 import { grantTimers } from "./timers.ts";
-import type { AppCaps, AppHandlers, AppStart, PinCap, Services } from "./types.ts";
+import type { AppCaps, PinCap } from "./types.ts";
 import { upcall } from "./upcalls.ts";
 
 /** Faults after which an app is not restarted. */
 export const RETRIES = 3;
 /** First restart delay, ms; it doubles with each fault. */
 export const BACKOFF_MS = 100;
+/** The longest error text kept from what an app threw. */
+const ERROR_TEXT = 160;
 
 /** What the build resolved from an app's manifest (exo:apps). */
 export interface Grant {
@@ -39,16 +53,23 @@ export interface Grant {
   timers: number;
   flash: number;
   packets?: { protocol: string; port: number; rx: number; tx: number; peer?: number };
-  start: AppStart;
+  /** Makes a fresh instance of the app (its modules' top-level code runs) and returns its `start`. */
+  load: () => unknown;
 }
 
 /** The kernel's record of one app. */
 export interface App {
   name: string;
   grant: Grant;
-  /** "running", "faulted" (a restart is due), "stopped" (too many faults) or "refused" (at boot). */
+  /** Its position in the build's list (the ledger's boot records name apps by it). */
+  index: number;
+  /**
+   * "running", "faulted" (a restart is due), "stopped" (too many faults, or
+   * stopped by the kernel), "refused" (at boot) or "quarantined" (it hung the
+   * device at boot several times in a row: see boot.ts).
+   */
   state: string;
-  /** Why it was refused, or the last fault's message. */
+  /** Why it was refused or stopped, or the last fault's message. */
   error: string;
   faults: number;
   restarts: number;
@@ -57,9 +78,16 @@ export interface App {
   /** Milliseconds spent in upcalls, in all, and the longest one. */
   cpu: number;
   worst: number;
+  /** Variables its upcalls kept while memory was low (upcalls.ts). */
+  grew: number;
+  /** Console lines over its quota, dropped (services.ts). */
+  logDropped: number;
   /** Capabilities repossessed or released on request: not granted again on restart. */
   withdrawn: string[];
-  handlers: AppHandlers | undefined;
+  /** Its abort-protocol handler, read once from what `start` returned. */
+  release: Function | undefined;
+  /** Its entry's `start`, once loaded; undefined before, and once stopped (its instance is let go). */
+  start: unknown;
 }
 
 /** One repossession: the app missed the deadline to give `name` back. */
@@ -73,21 +101,35 @@ export interface Repossession {
 
 export const repossessions: Repossession[] = [];
 let hal: Hal;
-let services: Services;
 
-export function newApp(grant: Grant): App {
+export function newApp(grant: Grant, index: number): App {
   return {
-    name: grant.name, grant, state: "running", error: "", faults: 0, restarts: 0, overruns: 0,
-    upcalls: 0, cpu: 0, worst: 0, withdrawn: [], handlers: undefined,
+    name: grant.name, grant, index, state: "running", error: "", faults: 0, restarts: 0, overruns: 0,
+    upcalls: 0, cpu: 0, worst: 0, grew: 0, logDropped: 0, withdrawn: [], release: undefined, start: undefined,
   };
 }
 
-/** Grant `app` its capabilities (all but the withdrawn) and call its start. */
-export function startApp(h: Hal, s: Services, app: App): void {
+/**
+ * Runs inside the guard: start the app and read its abort-protocol handler
+ * once (a getter on what it returned runs here, as the app's own code).
+ */
+function startAndRead(start: unknown, caps: AppCaps): Function | undefined {
+  if (typeof start !== "function") throw new Error("its entry's `start` is not a function");
+  const handlers = start(caps);
+  if (!handlers || typeof handlers !== "object") return undefined;
+  const release = handlers.release;
+  return typeof release === "function" ? release : undefined;
+}
+
+/** Load `app` (the first time), grant it its capabilities (all but the withdrawn) and call its start. */
+export function startApp(h: Hal, app: App): void {
   hal = h;
-  services = s;
   app.state = "running";
-  app.handlers = undefined;
+  app.release = undefined;
+  if (app.start === undefined) {
+    app.start = upcall(app, app.grant.load);
+    if (app.state !== "running") return;
+  }
   const gone = app.withdrawn;
   const pins: Record<string, PinCap> = {};
   for (const local in app.grant.pins) {
@@ -96,26 +138,40 @@ export function startApp(h: Hal, s: Services, app: App): void {
   const caps: AppCaps = {
     pins,
     timer: grantTimers(h, app, gone.indexOf("timer") < 0 ? app.grant.timers : 0).cap as unknown as AppCaps["timer"],
-    services: s,
+    services: servicesFor(h, app),
   };
   const flash = gone.indexOf("flash") < 0 ? grantExtent(h, app) : undefined;
   if (flash) caps.flash = flash.cap as unknown as AppCaps["flash"];
   const net = gone.indexOf("packets") < 0 ? grantPackets(app) : undefined;
   if (net) caps.net = net.cap as unknown as AppCaps["net"];
-  const handlers = upcall(app, app.grant.start, caps);
-  if (app.state === "running" && handlers && typeof handlers === "object") app.handlers = handlers as AppHandlers;
+  const release = upcall(app, startAndRead, app.start, caps) as Function | undefined;
+  if (app.state === "running") app.release = release;
 }
 
-/** An upcall of `app` threw: revoke everything it holds, restart it later (or stop it). */
-export function fault(app: App, error: unknown): void {
-  if (app.state !== "running") return;
-  const e = error as { message?: string; code?: number };
-  app.faults++;
-  app.error = String(e && e.message !== undefined ? e.message : error) + (e && e.code ? " (" + e.code + ")" : "");
-  app.state = "faulted";
-  revokeAll(app.name, "faulted");
+/**
+ * What an app threw, as text, without trusting it: its getters and toString
+ * are app code (they run here, inside a try, with its capabilities already
+ * revoked); a string or a number is used as it is, an object's `message` and
+ * `code` only when they are a string and a number.
+ */
+function describe(error: unknown): string {
+  try {
+    if (typeof error === "string") return error.slice(0, ERROR_TEXT);
+    if (typeof error !== "object" || !error) return typeof error === "function" ? "a function" : "" + (error as number);
+    const message = (error as { message?: unknown }).message;
+    const code = (error as { code?: unknown }).code;
+    return (typeof message === "string" ? message.slice(0, ERROR_TEXT) : "a thrown " + (Array.isArray(error) ? "array" : "object")) +
+      (typeof code === "number" ? " (" + code + ")" : "");
+  } catch (e) {
+    return "an error that could not be described";
+  }
+}
+
+/** Restart `app` after its back-off, or stop it after RETRIES faults. */
+function scheduleRestart(app: App): void {
   if (app.faults > RETRIES) {
     app.state = "stopped";
+    app.start = undefined;
     hal.log("kernel: app " + app.name + " faulted: " + app.error + "; stopped after " + app.faults + " faults");
     return;
   }
@@ -124,8 +180,30 @@ export function fault(app: App, error: unknown): void {
   hal.timers.after(delay, () => {
     if (app.state !== "faulted") return;
     app.restarts++;
-    startApp(hal, services, app);
+    startApp(hal, app);
   });
+}
+
+/** An upcall of `app` threw (or was interrupted): revoke everything it holds, restart it later (or stop it). */
+export function fault(app: App, error: unknown): void {
+  if (app.state !== "running") return;
+  app.faults++;
+  app.state = "faulted";
+  app.release = undefined;
+  revokeAll(app.name, "faulted");
+  app.error = describe(error);
+  scheduleRestart(app);
+}
+
+/** Stop `app` for good (until the next boot): revoke everything, no restart. */
+export function stop(app: App, why: string): void {
+  if (app.state === "stopped") return;
+  app.state = "stopped";
+  app.error = why;
+  app.release = undefined;
+  app.start = undefined;
+  revokeAll(app.name, "stopped");
+  hal.log("kernel: app " + app.name + " stopped: " + why);
 }
 
 /** An upcall of `app` took `ms`, over its slice: reported now, counted in the status. */
@@ -138,22 +216,24 @@ export function overrun(app: App, ms: number, slice: number): void {
  * The abort protocol: ask `appName` (its `release` handler) to give
  * capability `name` back within `ms`; at the deadline, if it has not, revoke
  * it and log a repossession. Either way it is not granted again on restart.
+ * The deadline is armed before the app is asked, so nothing the handler does
+ * (throw, loop, re-enter) can stop the repossession.
  */
 export function reclaim(apps: App[], appName: string, name: string, ms: number, reason: string): number {
   let app: App | undefined;
   for (const a of apps) if (a.name === appName) app = a;
-  const entry = app && find(appName, name);
+  const entry = app && typeof name === "string" && find(appName, name);
   if (!app || !entry) return ENOENT;
   const target = app;
+  const deadline = typeof ms === "number" && ms >= 0 ? ms : 0;
   if (target.withdrawn.indexOf(name) < 0) target.withdrawn.push(name);
-  const handlers = target.handlers;
-  if (handlers && typeof handlers.release === "function") upcall(target, handlers.release, name, ms);
-  hal.timers.after(ms, () => {
+  hal.timers.after(deadline, () => {
     if (entry.revoked) return;
     revoke(entry, "repossessed");
     repossessions.push({ app: appName, name, reason, at: Math.round(hal.now()) });
     hal.log("kernel: repossessed " + name + " from app " + appName + " (" + reason + ")");
   });
+  if (target.release) upcall(target, target.release, name, deadline);
   return OK;
 }
 

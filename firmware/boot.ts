@@ -14,16 +14,20 @@
  * kernel's state through the one global this publishes, `exo` (status.ts).
  */
 import board from "exo:board";
-import grants from "exo:apps";
+import grants, { dropFactories } from "exo:apps";
 import { bindPin } from "../hal/espruino/pins.ts";
 import { crc32, log, publish, sum } from "../hal/espruino/console.ts";
 import { flash } from "../hal/espruino/flash.ts";
 import { after, cancel, every, now } from "../hal/espruino/timers.ts";
 import { net } from "../hal/espruino/net.ts";
+import { tame } from "../hal/espruino/realm.ts";
+import { system } from "../hal/espruino/system.ts";
 import type { Hal, UdpSocket } from "../hal/types.ts";
 import { fault, newApp, overrun, reclaim, startApp, type App } from "./apps.ts";
-import { ECONFLICT, EINVAL, ENOSPC } from "./errors.ts";
+import { find, revoke } from "./caps.ts";
+import { ECONFLICT, EINVAL, ENOENT, ENOSPC, OK } from "./errors.ts";
 import { assignSectors, loadLedger } from "./flash.ts";
+import { after as afterUpcall, before, checkBoot, startHealth, unquarantine } from "./health.ts";
 import { countUnrouted, deliver, onTransmit, packetGrants, reservePackets, transmit, type PacketGrant } from "./packets.ts";
 import { status } from "./status.ts";
 import { configure } from "./upcalls.ts";
@@ -32,9 +36,14 @@ import { configure } from "./upcalls.ts";
 export const SLICE_MS = 20;
 
 export function boot(): void {
-  const hal: Hal = { pin: bindPin, flash, timers: { after, every, cancel }, now, log, crc32, sum, publish, net };
+  // Before any app code exists: the Function constructor out of reach (the build's checks are the first wall).
+  tame();
+  const hal: Hal = { pin: bindPin, flash, timers: { after, every, cancel }, now, log, crc32, sum, publish, net, system };
   log("Exo " + board.version + " on " + board.name + ", " + grants.length + " app" + (grants.length === 1 ? "" : "s"));
-  configure({ now, slice: SLICE_MS, fault, overrun: (app, ms) => overrun(app, ms, SLICE_MS) });
+  configure({
+    now, slice: SLICE_MS, fault, overrun: (app, ms) => overrun(app, ms, SLICE_MS), before, after: afterUpcall,
+    interrupted: (app) => fault(app, "execution interrupted (too much recursion, or out of memory)"),
+  });
   const apps: App[] = grants.map(newApp);
   const refuse = (app: App, code: number, why: string) => {
     if (app.state === "refused") return;
@@ -69,15 +78,26 @@ export function boot(): void {
     for (const app of apps) if (app.name === r.name) refuse(app, r.code, r.why);
   }
 
+  // The watchdog's history: an app that hung the device RESETS boots in a row is not started (health.ts).
+  const quarantined = checkBoot(hal, apps);
+  for (const app of apps) {
+    if (app.state === "refused" || quarantined.indexOf(app.name) < 0) continue;
+    app.state = "quarantined";
+    app.error = "quarantined: the device reset while it ran, several boots in a row (exo.unquarantine(\"" + app.name + "\") lets it run from the next boot)";
+    log("kernel: app " + app.name + " is quarantined, not started");
+  }
+
   publish("exo", {
     status: () => status(apps, SLICE_MS),
     reclaim: (app: string, name: string, ms: number, reason: string) => reclaim(apps, app, name, ms, reason || "the host asked"),
+    unquarantine: (name: string) => (unquarantine(name) ? OK : ENOENT),
     deliver,
     transmit,
   });
-  const services = { crc32, now, log };
-  for (const app of apps) if (app.state !== "refused") startApp(hal, services, app);
-  if (packetGrants().length && hal.net.available()) hal.net.up(board.net, (error) => (error ? log("kernel: network down: " + error) : wireNet(hal)));
+  startHealth(hal, apps);
+  for (const app of apps) if (app.state === "running") startApp(hal, app);
+  dropFactories();
+  if (packetGrants().length && hal.net.available()) hal.net.up(board.net, (error) => (error ? log("kernel: network down: " + error) : wireNet(hal, apps)));
 }
 
 /**
@@ -87,19 +107,32 @@ export function boot(): void {
  * board's peer host, the manifest's port), or without one back to whoever
  * last sent to that filter (xrd104 §7).
  */
-function wireNet(hal: Hal): void {
+function wireNet(hal: Hal, apps: App[]): void {
   const list = packetGrants();
   const sockets: (UdpSocket | undefined)[] = [];
   const hosts: string[] = [];
   const ports = new Uint16Array(list.length);
   let bound = 0;
+  // A socket the interpreter cannot make (the port is taken) is that app's error, not the boot's.
   const bindRing = (ring: number, grant: PacketGrant) => {
-    sockets[ring] = hal.net.bind(grant.port, (data, host, port) => {
-      hosts[ring] = host;
-      ports[ring] = port;
-      deliver("udp", grant.port, data);
-    }, log);
-    bound++;
+    try {
+      sockets[ring] = hal.net.bind(grant.port, (data, host, port) => {
+        hosts[ring] = host;
+        ports[ring] = port;
+        deliver("udp", grant.port, data);
+      }, log);
+      bound++;
+    } catch (error) {
+      const why = "udp port " + grant.port + ": " + (error instanceof Error ? error.message : "" + error);
+      log("kernel: app " + grant.name + ": no network: " + why);
+      for (const app of apps) {
+        if (app.name !== grant.name) continue;
+        app.error = "no network: " + why;
+        if (app.withdrawn.indexOf("packets") < 0) app.withdrawn.push("packets");
+      }
+      const entry = find(grant.name, "packets");
+      if (entry) revoke(entry, "no network: " + why);
+    }
   };
   for (let ring = 0; ring < list.length; ring++) if (list[ring].protocol === "udp") bindRing(ring, list[ring]);
   onTransmit((ring, data) => {

@@ -23,4 +23,6 @@ declare module "exo:apps" {
   import type { Grant } from "./apps.ts";
   const apps: Grant[];
   export default apps;
+  /** Let go of the apps' module factories (each `load` works until then): the kernel calls it once every app is loaded. */
+  export function dropFactories(): void;
 }

@@ -10,10 +10,14 @@
  * Errors: a method of a revoked capability throws EREVOKED naming the app,
  * the capability and why ("app blinky: pins.led revoked (faulted)").
  *
- * Revocation: `revoke` swaps every method on the capability object for one
- * that throws, then runs the manager's own revoke, which reaches the copies an
- * app may have cached (a bound native's holder emptied, a closure's range set
- * to nothing) and resets the hardware. Idempotent.
+ * Revocation: `revoke` runs the manager's own revoke, which reaches the copies
+ * an app may have cached (a bound native's holder emptied, a closure's range
+ * set to nothing) and resets the hardware; then, for a clearer error, it
+ * swaps the methods still on the capability object for one that throws
+ * EREVOKED. It runs no app code: the object is the app's to change, so only
+ * the keys the kernel put there, and only where they are still plain data
+ * properties (not a getter or setter the app defined), are swapped.
+ * Idempotent.
  *
  * Contract: doc/xrd/xrd105-caps.md. Capabilities are plain objects made by the
  * kernel; their authority is their identity (closures over kernel state), so a
@@ -33,28 +37,34 @@ export interface Issued {
   undo: () => void;
   /** Why it was revoked, or "" while live. */
   revoked: string;
+  /** The method names the kernel put on `cap`. */
+  methods: string[];
 }
 
 const table: Issued[] = [];
 
 /** Record a capability the kernel just made for `app`. */
 export function issue(app: string, name: string, cap: object, undo: () => void): Issued {
-  const entry: Issued = { app, name, cap: cap as Record<string, unknown>, undo, revoked: "" };
+  const methods = Object.keys(cap).filter((key) => typeof (cap as Record<string, unknown>)[key] === "function");
+  const entry: Issued = { app, name, cap: cap as Record<string, unknown>, undo, revoked: "", methods };
   table.push(entry);
   return entry;
 }
 
-/** Revoke one capability: swap its methods for throwers, then run the manager's revoke. */
+/** Revoke one capability: the manager's revoke, then the methods on the object swapped for throwers. */
 export function revoke(entry: Issued, why: string): void {
   if (entry.revoked) return;
   entry.revoked = why;
+  entry.undo();
   const message = "app " + entry.app + ": " + entry.name + " revoked (" + why + ")";
   const thrower = () => {
     throw fail(EREVOKED, message);
   };
   const cap = entry.cap;
-  for (const key in cap) if (typeof cap[key] === "function") cap[key] = thrower;
-  entry.undo();
+  for (const key of entry.methods) {
+    const property = Object.getOwnPropertyDescriptor(cap, key);
+    if (property && !property.get && !property.set) cap[key] = thrower;
+  }
 }
 
 /** The live capability `name` of `app`, or undefined. */

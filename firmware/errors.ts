@@ -8,6 +8,7 @@
  */
 export const OK = 0;
 export const ENOENT = -2; // nothing matches (no packet filter for that port, no such capability)
+export const EACCES = -13; // app code reached for something confined code may not use (a forbidden member)
 export const EBUSY = -16; // resource held by another app, or quota used up
 export const EINVAL = -22; // argument outside the granted range (offset, index, period, alignment)
 export const ENOSPC = -28; // the board has not enough of a resource for every app

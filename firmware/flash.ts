@@ -21,10 +21,12 @@
  * sectors hold two copies, k sectors each. A copy is a 16-byte header
  * (magic "EXOL", sequence, body length, CRC-32 of the body, little-endian
  * u32s), a JSON body {n: app names, o: owner index per sector (-1 free),
- * e: erase count per sector}, then an erase log of 4-byte records
- * [0x45, i, i ^ 0xFF, 0xFF] ("sector i is about to be erased"): a torn
- * record never validates (its two index bytes can only be a superset of
- * the bits), so the log needs no CRC. Boot takes the valid copy with the
+ * e: erase count per sector, q: quarantined apps, a: the apps boot records
+ * number, u: the unstable boots before, c: the boot in progress [last app,
+ * stable]}, then a log of 4-byte records [kind, v, v ^ 0xFF, 0xFF]: 0x45
+ * "sector v is about to be erased", 0x42 a boot began, 0x52 app v is about
+ * to run, 0x53 this boot is stable. A torn record never validates (its two
+ * value bytes can only be a superset of the bits), so the log needs no CRC. Boot takes the valid copy with the
  * highest sequence and replays its log. An ownership change writes the whole
  * state into the other copy with sequence + 1: a power cut at any operation
  * leaves one whole old or one whole new state, never a mix.
@@ -38,7 +40,11 @@ import { EINVAL, ENOR, EREVOKED, fail } from "./errors.ts";
 import type { FlashExtent } from "./types.ts";
 
 const MAGIC = 0x4c4f5845; // "EXOL" little-endian
-const RECORD = 0x45;
+/** Log record kinds: [kind, value, value ^ 0xFF, 0xFF]. */
+const RECORD = 0x45; // "sector value is about to be erased"
+const BOOT = 0x42; // a boot began
+const RUN = 0x52; // an upcall into app `value` began (written only while the watchdog is suspicious)
+const STABLE = 0x53; // this boot ran long enough: the resets before it are forgiven
 
 /** The region the board gives the kernel, and the ledger's size. */
 export interface FlashRegion {
@@ -62,6 +68,14 @@ let names: string[] = [];
 let owner: number[] = [];
 /** Per sector: erases over the device's life (as far as the ledger knows). */
 let erases: number[] = [];
+/** Apps quarantined by the watchdog (boot.ts), by name. */
+let quarantine: string[] = [];
+/** The apps the boot records number (the build's order when they were written). */
+let bootApps: string[] = [];
+/** Per unstable boot before this one, in a row: the app that was running when it ended (-1: not known). */
+let unstable: number[] = [];
+/** The boot in progress as the log tells it: the app last running, and whether it was marked stable. */
+let open: { last: number; stable: boolean } | undefined;
 
 const copyBytes = () => region.ledger * region.sector;
 const copyBase = (which: number) => region.base + which * copyBytes();
@@ -91,6 +105,19 @@ function readCopy(which: number): { seq: number; body: string; end: number } | u
   return { seq: u32(head, 4), body: text, end: align(16 + length) };
 }
 
+/** One whole log record, in the order written. */
+function replayRecord(kind: number, value: number): void {
+  if (kind === RECORD && value < sectors) erases[value]++;
+  else if (kind === BOOT) {
+    if (open && !open.stable) unstable.push(open.last);
+    open = { last: -1, stable: false };
+  } else if (kind === RUN && open) open.last = value;
+  else if (kind === STABLE && open) {
+    open.stable = true;
+    unstable = [];
+  }
+}
+
 /** Replay the erase log of the copy in use from `logAt`; leaves `logAt` at the first free word. */
 function replayLog(): void {
   const base = copyBase(copy);
@@ -102,7 +129,7 @@ function replayLog(): void {
       const b1 = chunk[i + 1];
       if (b0 === 255 && b1 === 255 && chunk[i + 2] === 255 && chunk[i + 3] === 255) return;
       // A torn record fails this test and is skipped; it still takes its word.
-      if (b0 === RECORD && chunk[i + 2] === (b1 ^ 255) && b1 < sectors) erases[b1]++;
+      if (chunk[i + 2] === (b1 ^ 255)) replayRecord(b0, b1);
       logAt += 4;
     }
   }
@@ -116,7 +143,7 @@ function store(): void {
     erases[first + i]++;
     hal.flash.erase(copyBase(next) + i * region.sector);
   }
-  const body = JSON.stringify({ n: names, o: owner, e: erases });
+  const body = JSON.stringify({ n: names, o: owner, e: erases, q: quarantine, a: bootApps, u: unstable, c: open ? [open.last, open.stable ? 1 : 0] : 0 });
   const end = align(16 + body.length);
   if (end > copyBytes()) throw fail(EINVAL, "kernel: the flash ledger outgrew its " + copyBytes() + " bytes");
   const bytes = new Uint8Array(end).fill(32);
@@ -131,16 +158,21 @@ function store(): void {
   logAt = end;
 }
 
-/** Count an erase of sector `i` in the log (compacting first if the log is full), then erase it. */
-function eraseSector(i: number): void {
+/** Append one record to the log (compacting first if the log is full). */
+function append(kind: number, value: number): void {
   if (logAt + 4 > copyBytes()) store();
   const record = new Uint8Array(4);
-  record[0] = RECORD;
-  record[1] = i;
-  record[2] = i ^ 255;
+  record[0] = kind;
+  record[1] = value;
+  record[2] = value ^ 255;
   record[3] = 255;
   hal.flash.write(record, copyBase(copy) + logAt);
   logAt += 4;
+}
+
+/** Count an erase of sector `i` in the log, then erase it. */
+function eraseSector(i: number): void {
+  append(RECORD, i);
   erases[i]++;
   hal.flash.erase(region.base + i * region.sector);
 }
@@ -153,6 +185,10 @@ export function loadLedger(h: Hal, r: FlashRegion): void {
   names = [];
   owner = [];
   erases = [];
+  quarantine = [];
+  bootApps = [];
+  unstable = [];
+  open = undefined;
   for (let i = 0; i < sectors; i++) {
     owner.push(-1);
     erases.push(0);
@@ -168,14 +204,70 @@ export function loadLedger(h: Hal, r: FlashRegion): void {
   }
   copy = best === a ? 0 : 1;
   seq = best.seq;
-  const state = JSON.parse(best.body) as { n: string[]; o: number[]; e: number[] };
+  const state = JSON.parse(best.body) as { n: string[]; o: number[]; e: number[]; q?: string[]; a?: string[]; u?: number[]; c?: number[] | 0 };
   names = state.n;
   for (let i = 0; i < sectors; i++) {
     owner[i] = state.o[i] === undefined ? -1 : state.o[i];
     erases[i] = state.e[i] || 0;
   }
+  quarantine = state.q || [];
+  bootApps = state.a || [];
+  unstable = state.u || [];
+  open = state.c ? { last: state.c[0], stable: state.c[1] === 1 } : undefined;
   logAt = best.end;
   replayLog();
+  // The boot that ended last: if it never became stable, it ended in a reset or a cut.
+  if (open && !open.stable) unstable.push(open.last);
+  open = undefined;
+}
+
+/**
+ * The watchdog's memory (boot.ts decides from it): for each boot in a row
+ * before this one that ended before it was marked stable, the index of the
+ * app that was running when it ended (-1 when not known). A new list of apps
+ * (another firmware) starts the history over.
+ */
+export function bootHistory(apps: string[]): number[] {
+  return bootApps.join() === apps.join() ? unstable : [];
+}
+
+/** This boot begins (with these apps, in the build's order). */
+export function recordBoot(apps: string[]): void {
+  if (bootApps.join() !== apps.join()) {
+    bootApps = apps;
+    unstable = [];
+    store();
+  }
+  open = { last: -1, stable: false };
+  append(BOOT, 0);
+}
+
+/** App `index` is about to run (written only when it is not the one last written). */
+export function recordRunning(index: number): void {
+  if (!open || open.last === index) return;
+  open.last = index;
+  append(RUN, index);
+}
+
+/** This boot ran long enough: the unstable boots before it are forgiven. */
+export function recordStable(): void {
+  if (!open || open.stable) return;
+  open.stable = true;
+  unstable = [];
+  append(STABLE, 0);
+}
+
+/** Apps the watchdog quarantined. */
+export const quarantined = (): string[] => quarantine;
+
+/** Quarantine `name`, or (`on` false) let it run again; persisted at once. */
+export function setQuarantine(name: string, on: boolean): void {
+  const i = quarantine.indexOf(name);
+  if (on === i >= 0) return;
+  if (on) quarantine.push(name);
+  else quarantine.splice(i, 1);
+  unstable = [];
+  store();
 }
 
 /** First sector and count of `name`'s extent, or undefined. */
@@ -286,32 +378,41 @@ export function grantExtent(h: Hal, app: App): Issued | undefined {
   let size = had.count * sector;
   let count = had.count;
   // Failures leave the hot bodies: Espruino re-reads a function's text on every call.
-  const refuse = (what: string, at: number, length: number): never => {
+  const refuse = (what: string, at: unknown, length: unknown): never => {
     if (entry.revoked) throw fail(EREVOKED, "app " + app.name + ": flash revoked (" + entry.revoked + ")");
-    throw fail(EINVAL, "app " + app.name + ": flash " + what + " " + at + "+" + length + " outside its extent of " + count + " sectors, or not whole words");
+    const shown = (v: unknown) => (typeof v === "number" ? "" + v : "(" + typeof v + ")");
+    throw fail(EINVAL, "app " + app.name + ": flash " + what + " " + shown(at) + "+" + shown(length) + " outside its extent of " + count + " sectors, or not whole words");
   };
+  // Every argument is a number by typeof before it is compared (on Espruino `===` calls an object's valueOf,
+  // so an object could say 0 to the check and a far offset to the use); data is copied into a kernel-owned
+  // Uint8Array of the checked length before the range check, and only the copy is checked and written.
   const cap: FlashExtent = {
     sector,
     count,
     read: (offset, length) => {
-      if (!(offset === offset >>> 0 && length === length >>> 0 && offset + length <= size)) refuse("read", offset, length);
+      if (!(typeof offset === "number" && typeof length === "number" && offset === offset >>> 0 && length === length >>> 0 && offset + length <= size)) refuse("read", offset, length);
       return read(length, base + offset);
     },
     write: (offset, data) => {
-      const length = data.length;
-      if (!(offset === offset >>> 0 && length === length >>> 0 && offset + length <= size && !((offset | length) & 3))) refuse("program", offset, length);
+      // One read of `length` (a getter runs once); a copy no longer than the extent; then the checks.
+      const length = typeof data === "object" && data ? data.length : -1;
+      if (!(typeof length === "number" && length === length >>> 0 && length <= size)) refuse("program", offset, length);
+      const bytes = new Uint8Array(length);
+      // Arrays and typed arrays only (anything else throws); never more than `length` bytes; no flattening.
+      bytes.set(data);
+      if (!(typeof offset === "number" && offset === offset >>> 0 && offset + length <= size && !((offset | length) & 3))) refuse("program", offset, length);
       const old = read(length, base + offset);
       // Erased space (the usual case) takes any data: one native sum instead of a loop.
-      const at = sum(old) === 255 * length ? -1 : clash(old, data);
+      const at = sum(old) === 255 * length ? -1 : clash(old, bytes);
       if (at >= 0) throw fail(ENOR, "app " + app.name + ": flash program at " + (offset + at) + " needs a 0 bit back to 1 (erase the sector first)");
-      write(data, base + offset);
+      write(bytes, base + offset);
     },
     erase: (index) => {
-      if (!(index === index >>> 0 && index < count)) refuse("erase of sector", index, 1);
+      if (!(typeof index === "number" && index === index >>> 0 && index < count)) refuse("erase of sector", index, 1);
       eraseSector(first + index);
     },
     erases: (index) => {
-      if (!(index === index >>> 0 && index < count)) refuse("erase count of sector", index, 1);
+      if (!(typeof index === "number" && index === index >>> 0 && index < count)) refuse("erase count of sector", index, 1);
       return erases[first + index];
     },
     close: () => revoke(entry, "released"),

@@ -13,7 +13,9 @@
  *   onTransmit((ring, bytes) => socket.send(…)) // or: the kernel flushes each tx ring to the network hal
  *
  * Errors: `send` returns ENOBUFS when the tx ring is full (the packet is
- * dropped and counted); `deliver` returns ENOENT when no filter matches and
+ * dropped and counted) and throws EINVAL for anything but an array or typed
+ * array of at most 65535 bytes (it copies it first: what is checked is what
+ * is queued); `onReadable` throws EINVAL for anything but a function; `deliver` returns ENOENT when no filter matches and
  * ENOBUFS when the ring is full (dropped and counted, never taking another
  * app's space). After revocation `recv`/`send`/`onReadable` throw EREVOKED
  * and incoming packets for the app are dropped and counted.
@@ -257,7 +259,12 @@ export function grantPackets(app: App): Issued | undefined {
       return take(pool, base, size, rx, o);
     },
     send: (data) => {
-      const code = put(txRing, 0, txSize, txState, 0, data);
+      // A kernel-owned copy of the checked length (one read of `length`; arrays and typed arrays only).
+      const length = typeof data === "object" && data ? data.length : -1;
+      if (!(typeof length === "number" && length === length >>> 0 && length <= 65535)) throw fail(EINVAL, "app " + app.name + ": send takes a Uint8Array of at most 65535 bytes");
+      const bytes = new Uint8Array(length);
+      bytes.set(data);
+      const code = put(txRing, 0, txSize, txState, 0, bytes);
       if (code && entry.revoked) throw gone();
       if (!code && sender && !txPending[ring]) {
         txPending[ring] = 1;
@@ -267,6 +274,7 @@ export function grantPackets(app: App): Issued | undefined {
     },
     onReadable: (fn) => {
       if (!sizes[ring]) throw gone();
+      if (typeof fn !== "function") throw fail(EINVAL, "app " + app.name + ": onReadable takes a function");
       readers[ring] = fn;
     },
     stats: () => ({ queued: rx[o + 3], received: rx[o + 5], dropped: rx[o + 4], sent: txState[5], refused: txState[4] }),

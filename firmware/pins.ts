@@ -6,7 +6,16 @@
  *
  * Errors: after revocation the capability's methods throw EREVOKED; a copy of
  * `write`/`read` an app cached throws the interpreter's `Invalid pin` (the
- * holder is empty), a copy of `mode`/`watch` throws EREVOKED.
+ * holder is empty), a copy of `mode`/`watch` throws EREVOKED. `mode` takes a
+ * string, `watch` a function, an edge of EDGES and a debounce of 0..MAX_DEBOUNCE
+ * ms, else EINVAL; more than MAX_WATCHES live watches on one pin is EBUSY
+ * (each costs the interpreter a record and a callback: unbounded, an app
+ * could run the device out of memory).
+ *
+ * Re-binding: `write`/`read` are natives bound to the holder, and Espruino's
+ * `bind` of a bound native copies the holder (espruino.md §2): the build
+ * refuses `bind` in app code (tools/build/confine/dialect.ts), which is what
+ * keeps the holder the only one.
  *
  * Revocation: watches cleared, pin reset to input, holder emptied.
  *
@@ -15,9 +24,15 @@
 import type { Hal } from "../hal/types.ts";
 import type { App } from "./apps.ts";
 import { issue, revoke, type Issued } from "./caps.ts";
-import { EREVOKED, fail } from "./errors.ts";
+import { EBUSY, EINVAL, EREVOKED, fail } from "./errors.ts";
 import type { PinCap } from "./types.ts";
 import { guard } from "./upcalls.ts";
+
+/** Live watches one pin may have. */
+export const MAX_WATCHES = 4;
+/** The longest debounce, ms. */
+export const MAX_DEBOUNCE = 10000;
+export const EDGES = ["rising", "falling", "both"];
 
 export function grantPin(hal: Hal, app: App, local: string, n: number): Issued {
   const bound = hal.pin(n);
@@ -25,18 +40,30 @@ export function grantPin(hal: Hal, app: App, local: string, n: number): Issued {
   const live = () => {
     if (entry.revoked) throw fail(EREVOKED, "app " + app.name + ": pins." + local + " revoked (" + entry.revoked + ")");
   };
+  const invalid = (what: string) => fail(EINVAL, "app " + app.name + ": pins." + local + ": " + what);
+  let watches = 0;
   const cap: PinCap = {
     write: fast.write,
     read: fast.read,
     mode: (mode) => {
       live();
+      if (typeof mode !== "string") throw invalid("a pin mode is a string such as \"output\"");
       fast.mode(mode);
     },
     watch: (fn, edge, debounce) => {
       live();
-      return bound.watch(guard(app, fn), edge || "both", debounce || 0);
+      const e = edge === undefined ? "both" : edge;
+      const d = debounce === undefined ? 0 : debounce;
+      if (typeof fn !== "function") throw invalid("watch takes a function");
+      if (typeof e !== "string" || EDGES.indexOf(e) < 0) throw invalid("the edge is one of " + EDGES.join(", "));
+      if (!(typeof d === "number" && d >= 0 && d <= MAX_DEBOUNCE)) throw invalid("debounce is 0.." + MAX_DEBOUNCE + " ms");
+      if (watches >= MAX_WATCHES) throw fail(EBUSY, "app " + app.name + ": pins." + local + " has " + MAX_WATCHES + " watches already");
+      watches++;
+      return bound.watch(guard(app, fn), e, d);
     },
-    unwatch: (id) => bound.unwatch(id),
+    unwatch: (id) => {
+      if (typeof id === "number" && bound.unwatch(id)) watches--;
+    },
     close: () => revoke(entry, "released"),
   };
   const entry: Issued = issue(app.name, "pins." + local, cap, () => bound.release());

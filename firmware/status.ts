@@ -10,7 +10,7 @@
  */
 import { holding, repossessions, type App } from "./apps.ts";
 import { FLOOR_MS } from "./timers.ts";
-import { extentOf, ledgerStatus } from "./flash.ts";
+import { extentOf, ledgerStatus, quarantined } from "./flash.ts";
 import { packetStatus } from "./packets.ts";
 
 export function status(apps: App[], slice: number) {
@@ -30,6 +30,8 @@ export function status(apps: App[], slice: number) {
         upcalls: app.upcalls,
         cpu: Math.round(app.cpu),
         worst: Math.round(app.worst),
+        grew: app.grew,
+        logDropped: app.logDropped,
         pins: app.grant.pins,
         timers: app.grant.timers,
         flash: extent ? { first: extent.first, count: extent.count, erases: ledger.erases.slice(extent.first, extent.first + extent.count) } : undefined,
@@ -39,6 +41,7 @@ export function status(apps: App[], slice: number) {
       };
     }),
     repossessions,
+    quarantined: quarantined(),
     ledger,
     packets: packetStatus(),
   };

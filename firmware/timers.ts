@@ -6,8 +6,8 @@
  *
  * Errors (thrown, with `code`): `after`/`every` past the quota throw EBUSY;
  * `every` with a period under FLOOR_MS (or not a number) throws EINVAL —
- * `after(0, fn)` is allowed (a scheduler yields with it); after revocation
- * EREVOKED.
+ * `after(0, fn)` is allowed (a scheduler yields with it); after revocation EREVOKED. A callback that is not
+ * a function faults the app when it is due (that is its own upcall).
  *
  * Revocation: every live timer of the app is cancelled; the quota drops to
  * nothing inside the closures, so every copy of `after`/`every` throws.
@@ -40,6 +40,7 @@ export function grantTimers(hal: Hal, app: App, quota: number): Issued {
   const cap: TimerCap = {
     after: (ms, fn) => {
       if (count >= limit) refuse();
+      // No typeof here (the hop is every scheduler's hot path): after() has no floor, so a delay an object's valueOf changes gains nothing.
       const id = timers.after(ms > 0 ? ms : 0, () => {
         delete live[id];
         count--;
@@ -51,7 +52,8 @@ export function grantTimers(hal: Hal, app: App, quota: number): Issued {
     },
     every: (ms, fn) => {
       if (count >= limit) refuse();
-      if (!(ms >= FLOOR_MS)) throw fail(EINVAL, "app " + app.name + ": timer period " + ms + " ms is under the floor of " + FLOOR_MS + " ms");
+      // typeof first: a period is read once as a number (an object's valueOf could say 10 to the check and 0.1 to the timer).
+      if (!(typeof ms === "number" && ms >= FLOOR_MS)) throw fail(EINVAL, "app " + app.name + ": timer period " + (typeof ms === "number" ? ms + " ms" : "of type " + typeof ms) + " is under the floor of " + FLOOR_MS + " ms");
       const id = timers.every(ms, () => upcall(app, fn));
       live[id] = 1;
       count++;

@@ -20,8 +20,8 @@ export interface BoundPin {
   cap: Pick<PinCap, "write" | "read" | "mode">;
   /** Watch the pin: `fn(state, time)` on each edge; returns an id for `unwatch`. */
   watch(fn: (state: boolean, time: number) => void, edge: string, debounce: number): number;
-  /** Stop watch `id` (ids of this pin only; unknown ids are ignored). */
-  unwatch(id: number): void;
+  /** Stop watch `id` (ids of this pin only; unknown ids are ignored). True if it was one. */
+  unwatch(id: number): boolean;
   /** Clear every watch, reset the pin to input, make every copy of `write`/`read` throw `Invalid pin`. */
   release(): void;
 }
@@ -64,6 +64,19 @@ export interface HalNet {
   bind(port: number, onMessage: (data: Uint8Array, host: string, from: number) => void, log: (text: string) => void): UdpSocket;
 }
 
+/** The interpreter: memory, the watchdog, the clock (hal/espruino/system.ts). */
+export interface HalSystem {
+  /** Variables in use now and in all (no garbage collection; `total` grows on builds with a resizable store). */
+  memory(): { usage: number; total: number };
+  /** Collect garbage, then the variables in use. */
+  collect(): number;
+  /** Arm the hardware watchdog in manual mode: the chip resets unless `kick` comes within `seconds`. */
+  watchdog(seconds: number): void;
+  kick(): void;
+  /** A clock function (ms, as `now`), a new function object on each call where the interpreter allows. */
+  clock(): () => number;
+}
+
 /** Everything the kernel takes from the hardware. */
 export interface Hal {
   pin(n: number): BoundPin;
@@ -78,4 +91,5 @@ export interface Hal {
   /** Publish one global for the host (the kernel's status function). */
   publish(name: string, value: unknown): void;
   net: HalNet;
+  system: HalSystem;
 }

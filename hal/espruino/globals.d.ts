@@ -28,3 +28,9 @@ declare const E: {
   enableWatchdog(seconds: number, automatic?: boolean): void;
   kickWatchdog(): void;
 };
+/** Espruino's `process.memory(gc?)` (Node's `process` has none): variables in use and in all. */
+declare namespace NodeJS {
+  interface Process {
+    memory(gc?: boolean): { usage: number; total: number; free: number };
+  }
+}

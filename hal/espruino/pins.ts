@@ -26,10 +26,10 @@ export function bindPin(n: number): BoundPin {
     },
     unwatch: (id) => {
       const i = watches.indexOf(id);
-      if (i >= 0) {
-        watches.splice(i, 1);
-        clearWatch(id);
-      }
+      if (i < 0) return false;
+      watches.splice(i, 1);
+      clearWatch(id);
+      return true;
     },
     release: () => {
       while (watches.length) clearWatch(watches.pop());

@@ -4,26 +4,41 @@
  * never ships or builds it; see the README).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildDevice } from "../../tools/build/device.ts";
+import { DONE, bootFromStorage, firstTickProbe } from "./storage-boot.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 if (!bin) console.log("skipping the real-interpreter test: set ESPRUINO_BIN to an Espruino binary built for Linux");
 
 describe.skipIf(!bin)("the default firmware on the real interpreter (ESPRUINO_BIN)", () => {
-  it("boots: banner, the app's greeting, no uncaught error", async () => {
+  it("boots from Storage as a device does: banner, every app started and running, no uncaught error", async () => {
     const dir = mkdtempSync(join(tmpdir(), "exo-espruino-"));
     const out = join(dir, "firmware.js");
     await buildDevice({ root: join(import.meta.dirname, "..", ".."), board: "linux", out });
+    const probe = firstTickProbe + `setTimeout(function(){print("STATES "+exo.status().apps.map(function(a){return a.name+":"+a.state}).join());print("${DONE}")},1500);`;
+    const stdout = await bootFromStorage(bin!, readFileSync(out, "utf8"), probe, { ms: 1500 });
+    const lines = stdout.split("\n");
+    expect(lines.some((l) => /^Exo 0\.1\.0 on linux, \d+ apps?$/.test(l))).toBe(true);
+    expect(lines).toContain("blinky: LED toggles every 250 ms");
+    expect(lines).toContain("STATES blinky:running,logger:running,morse:running,sampler:running,telemetry:running");
+    expect(lines.some((l) => /^FIRST-TICK \d+$/.test(l))).toBe(true);
+    expect(stdout).not.toMatch(/Uncaught|ASSERT|OUT OF MEMORY/);
+  });
+
+  it("a two-app bundle also runs as a file (the way `exo test --hil` and a RAM upload run it)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "exo-espruino-"));
+    const out = join(dir, "firmware.js");
+    await buildDevice({ root: join(import.meta.dirname, "..", ".."), board: "linux", apps: ["blinky", "morse"], out });
     // Blinky's interval keeps the interpreter running: let it run a second, then stop it.
     // stdin must be empty: the interpreter evaluates whatever arrives there.
     const run = spawnSync(bin!, [out], { cwd: dir, input: "", timeout: 1500, killSignal: "SIGKILL", encoding: "utf8" });
     const lines = run.stdout.replace(/\r/g, "").split("\n");
-    expect(lines.some((l) => /^Exo 0\.1\.0 on linux, \d+ apps?$/.test(l))).toBe(true);
     expect(lines).toContain("blinky: LED toggles every 250 ms");
-    expect(run.stdout).not.toMatch(/Uncaught|ASSERT/);
+    expect(lines).toContain("morse: SOS on D4 every 2 s (coop scheduler)");
+    expect(run.stdout).not.toMatch(/Uncaught|ASSERT|OUT OF MEMORY/);
   });
 });

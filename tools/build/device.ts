@@ -10,14 +10,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { rollup, type Plugin, type RollupOptions, type OutputOptions } from "rollup";
+import { rollup, type OutputOptions, type Plugin, type RollupOptions, type SourceMapInput } from "rollup";
 import terser from "@rollup/plugin-terser";
 import { deviceFacts, findBoard, type Board } from "../../hal/boards.ts";
 import { checkBundle, formatViolation, type Violation } from "../gate/check.ts";
 import { UserError } from "../cli/errors.ts";
+import { bundleApps, formatProblem, type BundledApps } from "./confine/app-bundle.ts";
 import { PACKET_BUDGET, ledgerSectors, loadApps, type AppGrant } from "./manifests.ts";
 import { typescript } from "./transpile.ts";
-import { formatProblem, verifyApps } from "./verify.ts";
 
 export interface DeviceBuildOptions {
   /** The repository root (holds firmware/, apps/). */
@@ -36,9 +36,10 @@ export interface DeviceBuildOptions {
    */
   check?: boolean;
   /**
-   * Static verification of app code (verify.ts). Default true. false only
-   * for benchmarks whose generated apps run raw baselines beside the
-   * capability (tools/bench/kernel.ts); `exo build` has no way to turn it off.
+   * Confinement of app code (tools/build/confine/: static verification and
+   * run-time guards). Default true. false only for benchmarks whose
+   * generated apps run raw baselines beside the capability
+   * (tools/bench/kernel.ts); `exo build` has no way to turn it off.
    */
   verify?: boolean;
   /**
@@ -79,8 +80,17 @@ export interface DeviceBuildResult {
   violations: Violation[];
 }
 
-/** `exo:board` and `exo:apps`: the board facts and the resolved manifests, as modules. */
-function buildTimeModules(board: Board, apps: AppGrant[], version: string, net: ReturnType<typeof netConfig>): Plugin {
+/**
+ * `exo:board` and `exo:apps` (the board facts and the resolved manifests),
+ * and the apps' module factories (confine/app-bundle.ts): each app's `load`
+ * instantiates the factories it needs, dependencies first, and returns its
+ * `start`; `dropFactories()` lets go of every factory once the apps are loaded.
+ */
+function buildTimeModules(board: Board, apps: AppGrant[], bundled: BundledApps, version: string, net: ReturnType<typeof netConfig>): Plugin {
+  const loaders = bundled.apps.map(({ chunks }) => {
+    const made = chunks.map(({ factory, deps }, k) => `m${k}=f${factory}(${deps.map((d) => "m" + chunks.findIndex((c) => c.factory === d)).join(",")})`);
+    return `function(){var ${made.join(",")};return m${chunks.length - 1}.start}`;
+  });
   const sources: Record<string, string> = {
     "exo:board": `export default ${JSON.stringify({
       ...deviceFacts(board),
@@ -91,21 +101,23 @@ function buildTimeModules(board: Board, apps: AppGrant[], version: string, net: 
       version,
     })};`,
     "exo:apps": [
-      ...apps.map((app, i) => `import { start as start${i} } from ${JSON.stringify(app.entry)};`),
+      ...bundled.factories.map((f, i) => `import { factory as f${i}, drop as d${i} } from ${JSON.stringify(f.id)};`),
+      `export function dropFactories() {${bundled.factories.map((f, i) => `d${i}();`).join("")}}`,
       `export default [${apps
         .map(
           (app, i) =>
             `{name:${JSON.stringify(app.name)},pins:${JSON.stringify(app.pins)},timers:${app.timers},flash:${app.flash},` +
             (app.packets ? `packets:${JSON.stringify(app.packets)},` : "") +
-            `start:start${i}}`,
+            `load:${loaders[i]}}`,
         )
         .join(",")}];`,
     ].join("\n"),
   };
+  const factories = new Map(bundled.factories.map((f) => [f.id, { code: f.code, map: f.map as SourceMapInput }]));
   return {
     name: "exo-build-time-modules",
-    resolveId: (id) => (id in sources ? "\0" + id : null),
-    load: (id) => (id.startsWith("\0") && id.slice(1) in sources ? sources[id.slice(1)] : null),
+    resolveId: (id) => (factories.has(id) ? id : id in sources ? "\0" + id : null),
+    load: (id) => factories.get(id) ?? (id.startsWith("\0") && id.slice(1) in sources ? sources[id.slice(1)] : null),
   };
 }
 
@@ -140,7 +152,9 @@ export function deviceTerserOptions(keep?: string) {
   return {
     ecma: 2015 as const,
     toplevel: true,
-    compress: { passes: 2, hoist_funs: false, hoist_vars: false, top_retain: kept },
+    // inline: 1 — inlining a function with parameters turns them into `var`s declared after their first
+    // use (`(a=x, f(a)); var a`), which Espruino does not hoist (the gate's hoisting rule caught it).
+    compress: { passes: 2, hoist_funs: false, hoist_vars: false, inline: 1, top_retain: kept },
     // Names Espruino cannot bind (the gate's reserved-binding rule); terser picks `of` in big scopes.
     mangle: { toplevel: true, reserved: ["of", "static", "let", "undefined", ...kept] },
     format: { comments: false },
@@ -150,18 +164,19 @@ export function deviceTerserOptions(keep?: string) {
 type DeviceRollupOptions = RollupOptions & { output: OutputOptions; board: string; apps: string[] };
 
 /** Rollup options for the device bundle (also what rollup.config.js exports). */
-export function deviceRollupOptions(
+export async function deviceRollupOptions(
   options: DeviceBuildOptions,
   report?: (violations: Violation[]) => void,
-): DeviceRollupOptions {
+): Promise<DeviceRollupOptions> {
   const board = findBoard(options.board);
   const apps = loadApps(options.root, board, options.apps, { dirs: options.appDirs, check: options.check });
-  // Static verification: app and LibOS code names no hardware global and imports no kernel internals.
-  const problems = options.verify === false ? [] : verifyApps(apps.map((app) => ({ name: app.name, entry: app.entry })), options.root);
+  // The apps bundled as module factories, verified and guarded (confine/): what the kernel loads is what was checked.
+  const bundled = await bundleApps(apps, { root: options.root, confine: options.verify !== false });
+  const problems = bundled.problems;
   if (problems.length) {
     throw new UserError(
-      `static verification rejects ${problems.length} use(s) of authority the apps were not granted:\n` + problems.map((p) => "  " + formatProblem(p)).join("\n"),
-      "apps reach hardware, timers and the console only through their capabilities (caps.pins, caps.timer, caps.services…)",
+      `static verification rejects ${problems.length} construct(s) in app code:\n` + problems.map((p) => "  " + formatProblem(p)).join("\n"),
+      "apps reach hardware, timers and the console only through their capabilities (caps.pins, caps.timer, caps.services…), and never a shared built-in",
     );
   }
   const out = options.out ?? join(options.root, "dist", "firmware.js");
@@ -169,7 +184,7 @@ export function deviceRollupOptions(
     apps: apps.map((app) => app.name),
     board: board.name,
     input: join(options.root, "firmware", "main.ts"),
-    plugins: [buildTimeModules(board, apps, exoVersion(options.root), netConfig(board, options.wifiConfig)), typescript("ES2015"), deviceMinifier(), gate(report)],
+    plugins: [buildTimeModules(board, apps, bundled, exoVersion(options.root), netConfig(board, options.wifiConfig)), typescript("ES2015"), deviceMinifier(), gate(report)],
     output: {
       file: out,
       format: "iife",
@@ -183,7 +198,7 @@ export function deviceRollupOptions(
 /** Build, write, gate; describe the result in dist/firmware.json. */
 export async function buildDevice(options: DeviceBuildOptions): Promise<DeviceBuildResult> {
   let violations: Violation[] = [];
-  const { board, apps, ...config } = deviceRollupOptions(options, (found) => (violations = found));
+  const { board, apps, ...config } = await deviceRollupOptions(options, (found) => (violations = found));
   const bundle = await rollup(config);
   try {
     await bundle.write(config.output);

@@ -18,6 +18,7 @@ type ClassNode = acorn.ClassDeclaration | acorn.ClassExpression;
 
 export type DeclKind =
   | "var" | "let" | "const" | "function" | "class" | "param" | "catch"
+  | "import" // a module's import binding (confined app chunks; bundles have none)
   | "function-name" // the name of a function expression, bound inside it
   | "class-name"; // the inner name binding of a class
 
@@ -296,6 +297,16 @@ export function analyze(program: acorn.Program): Analysis {
         // One scope for the head (let/const in it) and the body.
         const scope = newScope(node, st.scope, st.activation, false);
         visitChildren(node, { scope, activation: st.activation });
+        return;
+      }
+      case "ImportDeclaration": {
+        // Only module code has these (an app's chunk, tools/build/confine): each local name is a binding.
+        for (const spec of node.specifiers) {
+          enter(spec, node, "specifiers");
+          enter(spec.local, spec, "local");
+          declare(st.scope, spec.local, spec.local.name, "import", -1);
+        }
+        enter(node.source, node, "source");
         return;
       }
       case "CatchClause": {

@@ -1,0 +1,210 @@
+/**
+ * Confinement of app code (tools/build/confine/): what the build refuses, with
+ * the original file and line; which computed keys it guards; and what the
+ * guards do when the bundle runs on the simulated device.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { parse, type Program } from "acorn";
+import MagicString from "magic-string";
+import { describe, expect, it } from "vitest";
+import { EACCES } from "../../../firmware/errors.ts";
+import { findBoard } from "../../../hal/boards.ts";
+import { SimDevice } from "../../../hal/sim/device.ts";
+import { bundleApps } from "../../../tools/build/confine/app-bundle.ts";
+import { rewriteConfined } from "../../../tools/build/confine/rewrite.ts";
+import { buildDevice } from "../../../tools/build/device.ts";
+import { analyze } from "../../../tools/gate/scope.ts";
+
+const root = join(import.meta.dirname, "..", "..", "..");
+
+/** An app folder in a fresh temp dir: main.ts (and more files), a manifest. */
+function appDir(name: string, files: Record<string, string>, manifest: object = {}): { dir: string; parent: string; entry: string } {
+  const parent = mkdtempSync(join(tmpdir(), "exo-confine-"));
+  const dir = join(parent, name);
+  mkdirSync(dir);
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify({ name, timers: 2, ...manifest }));
+  return { dir, parent, entry: join(dir, "main.ts") };
+}
+
+const libos = (dir: string, module: string) => relative(dir, join(root, "libos", module)).split("\\").join("/");
+
+async function problems(files: Record<string, string>): Promise<string[]> {
+  const app = appDir("probe", files);
+  const bundle = await bundleApps([{ name: "probe", entry: app.entry, dir: app.dir }], { root });
+  return bundle.problems.map((p) => `${p.line}:${p.column} ${p.name}`);
+}
+
+/** The guards the rewrite writes into `code` (an app's flat module code). */
+function rewritten(code: string): string {
+  const s = new MagicString(code);
+  rewriteConfined(s, analyze(parse(code, { ecmaVersion: "latest", sourceType: "module" }) as Program));
+  return s.toString();
+}
+
+describe("static verification of app code", () => {
+  it("refuses globals outside the plain built-ins, and built-ins used as values, assigned or extended", async () => {
+    const found = await problems({
+      "main.ts": [
+        "export function start(caps: any) {", // 1
+        "  const M = Math;", // 2
+        "  Math.floor = (x: number) => x;", // 3
+        "  class A extends Object {}", // 4
+        "  (Array as any).prototype.push = 1;", // 5
+        "  new Promise(() => 0);", // 6
+        "  return [M, A, Math.floor(2.5), new Uint8Array(2), [] instanceof Array, typeof globalThis, Object.keys({})];", // 7
+        "}",
+      ].join("\n"),
+    });
+    expect(found).toEqual(expect.arrayContaining(["2:13 Math", "3:3 Math.floor", "4:19 Object", "5:4 Array.prototype", "5:18 .prototype", "6:7 Promise", "7:81 globalThis"]));
+    expect(found.some((p) => p.startsWith("7:") && p.includes("Math.floor"))).toBe(false);
+  });
+
+  it("refuses forbidden members in every spelling the source can give, and reflective statics", async () => {
+    const found = await problems({
+      "main.ts": [
+        "export function start(caps: any) {", // 1
+        "  const f = () => 0;", // 2
+        "  const a = (f as any).constructor;", // 3
+        "  const b = (f as any)['__proto__'];", // 4
+        "  const c = caps.pins.led.write.bind(undefined);", // 5
+        "  (f as any).replaceWith(() => 1);", // 6
+        "  const d = Object.getOwnPropertyDescriptor(f, 'x');", // 7
+        "  Object.defineProperty(f, '\\xFFcod', { value: 'return 1' });", // 8
+        "  const k = 'x';", // 9
+        "  Object.defineProperty(f, k, { value: 1 });", // 10
+        "  return [a, b, c, d, { '\\xFFsco': 1 }];", // 11
+        "}",
+      ].join("\n"),
+    });
+    expect(found).toEqual(expect.arrayContaining([
+      "3:24 .constructor", '4:24 ["__proto__"]', "5:33 .bind", "6:14 .replaceWith", "7:13 Object.getOwnPropertyDescriptor",
+      '8:28 "\\xFFcod"', "10:28 Object.defineProperty", '11:25 "\\xFFsco"',
+    ]));
+  });
+
+  it("refuses `this` and `arguments` at the top level, super assignments and reserved names; allows them where they are safe", async () => {
+    const found = await problems({
+      "main.ts": [
+        "const top = this;", // 1
+        "const args = () => arguments;", // 2
+        "class B { m() { return 1; } }", // 3
+        "class C extends B { n() { (super.m as any) = 1; return super.m() + this.k() + arguments.length; } k() { return 1; } }", // 4
+        "const __exoMine = 1;", // 5
+        "export function start() { return [top, args, new C(), __exoMine]; }", // 6
+      ].join("\n"),
+    });
+    // rollup itself turns a top-level `this` into `undefined` (it is a module): nothing to refuse there
+    expect(found).toEqual(expect.arrayContaining(["2:20 arguments", "4:28 super.m", "5:7 __exoMine"]));
+    expect(found.filter((p) => p.startsWith("4:") && !p.includes("super.m"))).toEqual([]);
+  });
+
+  it("verifies exactly what rollup bundles: an import without extension that resolves to a .js file, a re-export", async () => {
+    const found = await problems({
+      "main.ts": 'import { grab } from "./evil";\nexport * from "./more.ts";\nexport function start() { grab(); }\n',
+      "evil.js": "export function grab() { return digitalWrite(5, 1); }\n",
+      "more.ts": "export const pinned = setTimeout;\n",
+    });
+    expect(found).toEqual(expect.arrayContaining(["1:33 digitalWrite", "1:23 setTimeout"]));
+  });
+
+  it("refuses imports of the kernel, the hal, node modules, and files outside the app's folder and libos/", async () => {
+    const app = appDir("probe", { "main.ts": "" });
+    const kernel = relative(app.dir, join(root, "firmware", "caps.ts"));
+    writeFileSync(app.entry, [
+      `import { held } from ${JSON.stringify(kernel)};`,
+      'import fs from "node:fs";',
+      `import { create } from ${JSON.stringify(libos(app.dir, "sched/coop.ts"))};`,
+      "export function start() { return [held, fs, create]; }",
+    ].join("\n"));
+    const bundle = await bundleApps([{ name: "probe", entry: app.entry, dir: app.dir }], { root });
+    const why = bundle.problems.map((p) => `${p.line} ${p.why}`);
+    expect(why).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^1 apps and LibOS may not import kernel or hal code/),
+      expect.stringMatching(/^2 apps import only their own files and LibOS modules/),
+    ]));
+    expect(why.some((w) => w.startsWith("3 "))).toBe(false);
+  });
+
+  it("refuses an entry without a `start` export", async () => {
+    expect(await problems({ "main.ts": "export default function () {}\n" })).toEqual(["1:1 start"]);
+  });
+});
+
+describe("computed keys: guarded unless provably harmless", () => {
+  it("leaves loop counters, arithmetic, Math results and literal keys alone", () => {
+    const out = rewritten([
+      "const t = new Uint8Array(8);",
+      "function at(i) { return i * 2 + 1; }",
+      "let s = 0;",
+      "for (let i = 0; i < t.length; i++) { s += t[i] + t[i + 1] + t[i >> 1] + t[at(i)] + t[Math.floor(i / 2)] + t['a'] + t[s & 7]; }",
+      "export { s as start };",
+    ].join("\n"));
+    expect(out).not.toContain("__exoK(");
+  });
+
+  it("guards parameters of functions that escape, string arithmetic, for-in keys, member reads and call results it cannot see", () => {
+    const out = rewritten([
+      "const o = {};",
+      "export function start(k) { return o[k]; }", // a parameter from outside
+      "function add(a, b) { return a + b; }",
+      "const x = o[add('con', 'structor')];", // string concatenation
+      "for (const key in o) o[key];", // keys of an object
+      "const y = o[o.length];", // a member read
+      "let z = 0; z = 'proto' + 'type'; o[z];", // a variable given a string it could build
+      "const cb = (i) => o[i]; [1].map(cb);", // an escaping function's parameter
+    ].join("\n"));
+    expect(out.match(/__exoK\(/g)).toHaveLength(6);
+  });
+
+  it("turns `this` into a guarded value: inline where used once, one var where used more", () => {
+    const out = rewritten([
+      "class A { one() { return this.x; } many() { return this.a + this.b; } }",
+      "class B extends A { constructor() { super(); this.a = 1; this.b = 2; this.c = 3; } }",
+      "export { A as start, B };",
+    ].join("\n"));
+    expect(out).toContain("one() { return (this===__exoG?void 0:this).x; }");
+    expect(out).toContain("many() {var __exoT=this===__exoG?void 0:this; return __exoT.a + __exoT.b; }");
+    // a derived constructor has no `this` before super(): guarded inline
+    expect(out).toContain("super(); (this===__exoG?void 0:this).a = 1;");
+  });
+});
+
+describe("the guards at run time (simulated device)", () => {
+  it("a detached method's `this` is undefined; a forbidden key built at run time throws EACCES; an object key's toString runs once", async () => {
+    const app = appDir("guarded", {
+      "main.ts": [
+        "import type { AppCaps } from '../../../firmware/types.ts';",
+        "class Box { v = 1; get(): unknown { return this; } }",
+        "export function start(caps: AppCaps) {",
+        "  const log = caps.services.log;",
+        "  const b = new Box();",
+        "  const get = b.get;",
+        "  log('method this ' + (b.get() === b) + ', detached this ' + typeof get() + ', callback this ' + typeof [1].map(b.get)[0]);",
+        "  const f: Record<string, unknown> = { a: 1 };",
+        "  for (const k of ['a', 'con' + 'structor', '__pro' + 'to__', String.fromCharCode(255) + 'sco', 'bi' + 'nd']) {",
+        "    try { log('key ' + JSON.stringify(k) + ' ' + typeof f[k]); } catch (e) { log('key ' + JSON.stringify(k) + ' refused ' + (e as { code?: number }).code); }",
+        "  }",
+        "  let calls = 0;",
+        "  const sly = { toString: () => (++calls === 2 ? 'a' : 'constructor') };",
+        "  log('first ' + sly.toString());", // (also keeps the minifier from dropping toString)
+        "  log('object key ' + typeof f[sly as unknown as string] + ' after ' + calls + ' toString call(s)');",
+        "}",
+      ].join("\n"),
+    });
+    const file = join(app.parent, "firmware.js");
+    await buildDevice({ root, board: "esp32", apps: ["guarded"], appDirs: [app.parent], out: file });
+    const device = new SimDevice({ board: findBoard("esp32"), seed: 1 });
+    const { readFileSync } = await import("node:fs");
+    device.boot(readFileSync(file, "utf8"), { file });
+    device.run(10);
+    const out = device.console.map((c) => c.line);
+    expect(out).toContain("guarded: method this true, detached this undefined, callback this undefined");
+    expect(out).toContain('guarded: key "a" number');
+    for (const k of ['"constructor"', '"__proto__"', '"\u00ffsco"', '"bind"']) expect(out).toContain(`guarded: key ${k} refused ${EACCES}`);
+    // the guard made the key a string once ("a"); a second conversion would have given "constructor"
+    expect(out).toContain("guarded: object key number after 2 toString call(s)");
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * Static verification of one app's bundled code (the app and every LibOS
+ * module it links, exactly as rollup resolved and flattened them) against
+ * the confined dialect (dialect.ts): the exokernel's "verify downloaded
+ * code", done at build time.
+ *
+ * Usage: `checkConfined(program, analysis, locate)` → problems, each with the
+ * original TypeScript file, line and column (through the app's source map).
+ *
+ * What is refused, with why:
+ *  - a global outside BUILTINS (hardware, timers, console, require, global,
+ *    eval, Function, Promise…), or a built-in used as a value, assigned,
+ *    extended or reached through a computed or denied member;
+ *  - `arguments` outside a non-arrow function (at the top level it would be
+ *    the kernel's loader's);
+ *  - a forbidden member name (constructor, __proto__, prototype, bind,
+ *    replaceWith, \xFF…) in `a.b`, `a["b"]`, object literal keys and class
+ *    members, and `Object.defineProperty` with a key that is not such a literal;
+ *  - `super.x = …` (writes the parent class's prototype on Espruino);
+ *  - `this` outside a function (the loader's `this` is the global object);
+ *    `this` inside functions is allowed and guarded at run time (rewrite.ts);
+ *  - declaring a name that starts with `__exo` (the guards' names);
+ *  - `import()` and `import.meta`.
+ * Computed member keys that are not literals are guarded at run time
+ * (rewrite.ts), not refused.
+ */
+import type * as acorn from "acorn";
+import { BUILTINS, RESERVED_PREFIX, forbiddenMember, refusedGlobal } from "./dialect.ts";
+import { staticKeyName, type AnyNode, type Analysis } from "../../gate/scope.ts";
+
+export interface ConfineProblem {
+  /** 0-based offset in the checked code. */
+  offset: number;
+  /** The construct refused, as the user wrote it ("digitalWrite", ".prototype", "this"). */
+  name: string;
+  why: string;
+}
+
+/** A member name as a person can read it: quoted, with bytes past ASCII as \xNN. */
+const quoted = (name: string): string => JSON.stringify(name).replace(/[\u007f-\uffff]/g, (c) => "\\x" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0"));
+
+/** Is `node` written by its parent (assigned, updated, deleted)? */
+function isWritten(a: Analysis, node: AnyNode): boolean {
+  const parent = a.parentOf.get(node);
+  if (!parent) return false;
+  if (parent.type === "AssignmentExpression" && parent.left === node) return true;
+  if (parent.type === "UpdateExpression") return true;
+  if (parent.type === "UnaryExpression" && parent.operator === "delete") return true;
+  if ((parent.type === "ForInStatement" || parent.type === "ForOfStatement") && parent.left === node) return true;
+  return false;
+}
+
+function nearestNonArrowFunction(a: Analysis, node: AnyNode): AnyNode | undefined {
+  for (let p = a.parentOf.get(node); p; p = a.parentOf.get(p)) {
+    if (p.type === "FunctionDeclaration" || p.type === "FunctionExpression") return p;
+    if (p.type === "PropertyDefinition" || p.type === "StaticBlock") return p;
+  }
+  return undefined;
+}
+
+export function checkConfined(a: Analysis): ConfineProblem[] {
+  const problems: ConfineProblem[] = [];
+  const refuse = (node: AnyNode, name: string, why: string) => problems.push({ offset: node.start, name, why });
+
+  // Globals: only the plain built-ins, only in the forms that cannot change or leak them.
+  for (const ref of a.refs) {
+    if (ref.decl) continue;
+    const id = ref.id;
+    if (a.parentOf.get(id)?.type === "ExportSpecifier" && a.keyOf.get(id) === "exported") continue;
+    const name = id.name;
+    if (name === "arguments") {
+      if (!nearestNonArrowFunction(a, id)) refuse(id, name, "`arguments` outside a function is the kernel's loader's: read parameters instead");
+      continue;
+    }
+    const use = BUILTINS[name];
+    if (!use) {
+      refuse(id, name, refusedGlobal(name));
+      continue;
+    }
+    if (isWritten(a, id)) {
+      refuse(id, name, "a built-in is shared by the kernel and every app: it cannot be assigned");
+      continue;
+    }
+    const parent = a.parentOf.get(id)!;
+    const key = a.keyOf.get(id);
+    if (parent.type === "MemberExpression" && key === "object") {
+      const member = staticKeyName(parent.property, parent.computed);
+      if (member === null) refuse(parent, name + "[…]", "a built-in's members are named in the source, not computed");
+      else if (!use.statics) refuse(parent, name + "." + member, `${name} has no members apps may use this way`);
+      else if (forbiddenMember(member)) refuse(parent, name + "." + member, forbiddenMember(member)!);
+      else if (use.denied?.[member]) refuse(parent, name + "." + member, use.denied[member]!);
+      else if (isWritten(a, parent)) refuse(parent, name + "." + member, "a built-in is shared by the kernel and every app: its members cannot be assigned or deleted");
+      else if (name === "Object" && member === "defineProperty") checkDefineProperty(a, parent, refuse);
+      continue;
+    }
+    if (parent.type === "CallExpression" && key === "callee" && use.call) continue;
+    if (parent.type === "NewExpression" && key === "callee" && use.construct) continue;
+    if (parent.type === "BinaryExpression" && parent.operator === "instanceof" && key === "right" && use.instance) continue;
+    if (parent.type === "UnaryExpression" && parent.operator === "typeof") continue;
+    if (use.value) continue;
+    refuse(id, name, (key === "superClass" ? "a built-in cannot be extended" : "a built-in cannot be used as a value") +
+      ": it is shared by the kernel and every app (call its members, `new` it, or test with instanceof)");
+  }
+
+  for (const node of a.nodes) {
+    switch (node.type) {
+      case "MemberExpression": {
+        const member = staticKeyName(node.property, node.computed);
+        const why = member !== null ? forbiddenMember(member) : undefined;
+        if (why) refuse(node.property, (node.computed ? `[${quoted(member!)}]` : "." + member), why);
+        if (node.object.type === "Super" && isWritten(a, node)) refuse(node, "super." + (member ?? "[…]"), "assigning through super writes the parent class's prototype on Espruino");
+        break;
+      }
+      case "Property":
+      case "MethodDefinition":
+      case "PropertyDefinition": {
+        const member = staticKeyName(node.key, node.computed);
+        if (member !== null && member.charCodeAt(0) === 0xff) refuse(node.key, quoted(member), forbiddenMember(member)!);
+        break;
+      }
+      case "ThisExpression":
+        if (!nearestNonArrowFunction(a, node)) refuse(node, "this", "`this` outside a function is the global object on Espruino: pass the object you mean");
+        break;
+      case "ImportExpression":
+        refuse(node, "import()", "apps are bundled whole: import modules statically");
+        break;
+      case "MetaProperty":
+        refuse(node, node.meta.name + "." + node.property.name, "not available on the device");
+        break;
+      case "Identifier": {
+        const decl = a.declOf.get(node);
+        if (decl && node.name.startsWith(RESERVED_PREFIX)) refuse(node, node.name, `names starting with ${RESERVED_PREFIX} are reserved for the kernel's guards`);
+        break;
+      }
+    }
+  }
+  return problems.sort((x, y) => x.offset - y.offset);
+}
+
+/** `Object.defineProperty(o, "name", d)`: the name must be a literal that is not forbidden. */
+function checkDefineProperty(a: Analysis, member: acorn.MemberExpression, refuse: (node: AnyNode, name: string, why: string) => void): void {
+  const call = a.parentOf.get(member);
+  if (!call || call.type !== "CallExpression" || call.callee !== member) return;
+  const key = call.arguments[1] as AnyNode | undefined;
+  const name = key && key.type === "Literal" && typeof key.value === "string" ? key.value : null;
+  if (name === null) refuse(key ?? call, "Object.defineProperty", "give the property's name as a string literal");
+  else if (forbiddenMember(name)) refuse(key!, quoted(name), forbiddenMember(name)!);
+}
