@@ -1,11 +1,12 @@
 /** The `exo` binary as a person meets it: messages that say how to fix things, exit codes, no stacks. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
-const exo = join(import.meta.dirname, "..", "..", "..", "bin", "exo.js");
+const checkout = join(import.meta.dirname, "..", "..", "..");
+const exo = join(checkout, "bin", "exo.js");
 const scratch = mkdtempSync(join(tmpdir(), "exo-cli-"));
 
 function run(...args: string[]) {
@@ -70,5 +71,72 @@ describe("exo", () => {
     const r = run("frobnicate");
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown command/);
+  });
+});
+
+/**
+ * `exo build` builds the apps/ of the checkout it runs from, so bad apps get a
+ * throwaway copy of this checkout's code (its own apps/, node_modules linked).
+ */
+function copyOfCheckout(): string {
+  const dir = mkdtempSync(join(tmpdir(), "exo-project-"));
+  for (const d of ["bin", "tools", "hal", "firmware", "libos"]) cpSync(join(checkout, d), join(dir, d), { recursive: true });
+  for (const f of ["package.json", "tsconfig.json"]) cpSync(join(checkout, f), join(dir, f));
+  symlinkSync(join(checkout, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+describe("exo build with a bad app: exit 1, the file and the fix, no stack", () => {
+  const project = copyOfCheckout();
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  /** `exo build` in the copy, whose apps/ holds one app "bad" with this manifest and main.ts. */
+  function build(manifest: string, main = "export function start() {}\n") {
+    rmSync(join(project, "apps"), { recursive: true, force: true });
+    mkdirSync(join(project, "apps", "bad"), { recursive: true });
+    writeFileSync(join(project, "apps", "bad", "manifest.json"), manifest);
+    writeFileSync(join(project, "apps", "bad", "main.ts"), main);
+    const r = spawnSync(process.execPath, [join(project, "bin", "exo.js"), "build"], { cwd: scratch, encoding: "utf8" });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  }
+
+  function userError(r: ReturnType<typeof build>, message: string, hint: RegExp) {
+    expect(r.err).not.toMatch(/\n\s+at |this is a bug/);
+    expect(r.err.split("\n")[0]).toBe(`exo build: ${message}`);
+    expect(r.err.split("\n")[1]).toMatch(hint);
+    expect(r.code).toBe(1);
+  }
+
+  it("a manifest that is null", () => {
+    userError(build("null"), "apps/bad/manifest.json is null, not an object", /^ {2}write an object: \{ "name": "bad"/);
+  });
+
+  it('an unknown key "pinz": the keys there are, and the nearest', () => {
+    userError(
+      build('{ "name": "bad", "pinz": { "led": "LED" } }'),
+      'apps/bad/manifest.json: unknown key "pinz" (did you mean pins?)',
+      /a manifest has the keys name, description, pins, timers, flash, packets/,
+    );
+  });
+
+  it("timers 1e9: the limit", () => {
+    userError(build('{ "name": "bad", "timers": 1e9 }'), 'apps/bad/manifest.json: "timers" is 1000000000, over the limit of 32 live timers per app', /give a whole number 0\.\.32/);
+  });
+
+  it("rx of megabytes: the kernel's packet budget", () => {
+    userError(
+      build('{ "name": "bad", "packets": { "protocol": "udp", "port": 5700, "rx": 4194304 } }'),
+      `apps/bad/manifest.json: "packets" asks for 4194304 bytes of packet rings (rx 4194304 + tx 0), over the kernel's packet budget of 8192 bytes (all apps together)`,
+      /shrink the rings/,
+    );
+  });
+
+  it("a syntax error in main.ts: file:line:col and the compiler's message", () => {
+    userError(build('{ "name": "bad" }', "export function start() {\n  let n = 0;\n  n = 1 2;\n}\n"), "apps/bad/main.ts:3:9 ';' expected", /fix the syntax there/);
+  });
+
+  it("main.ts without start: what to add", () => {
+    userError(build('{ "name": "bad" }', "export default function () {}\n"), "apps/bad/main.ts:1:1 exports a default and no `start`: the kernel calls the named export `start`", /export a named `start`/);
+    userError(build('{ "name": "bad" }', "export const go = () => {};\n"), "apps/bad/main.ts exports no `start` (it exports `go`)", /add `export function start\(caps: AppCaps\) \{ … \}`/);
   });
 });
