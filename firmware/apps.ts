@@ -132,7 +132,7 @@ export function startApp(h: Hal, app: App): void {
   }
   const gone = app.withdrawn;
   const pins: Record<string, PinCap> = {};
-  for (const local in app.grant.pins) {
+  for (const local of Object.keys(app.grant.pins)) {
     if (gone.indexOf("pins." + local) < 0) pins[local] = grantPin(h, app, local, app.grant.pins[local]).cap as unknown as PinCap;
   }
   const caps: AppCaps = {
@@ -193,6 +193,24 @@ export function fault(app: App, error: unknown): void {
   revokeAll(app.name, "faulted");
   app.error = describe(error);
   scheduleRestart(app);
+}
+
+/**
+ * Restart `app` now without counting a fault (it was a bystander: the
+ * interpreter interrupted its upcall, and dropped the interval it was in,
+ * when another app ran the memory out): revoke everything, start again.
+ */
+export function restart(app: App, why: string): void {
+  if (app.state !== "running") return;
+  app.state = "faulted";
+  app.release = undefined;
+  revokeAll(app.name, "restarted");
+  hal.log("kernel: app " + app.name + " restarted: " + why);
+  hal.timers.after(0, () => {
+    if (app.state !== "faulted") return;
+    app.restarts++;
+    startApp(hal, app);
+  });
 }
 
 /** Stop `app` for good (until the next boot): revoke everything, no restart. */

@@ -27,7 +27,7 @@ import { fault, newApp, overrun, reclaim, startApp, type App } from "./apps.ts";
 import { find, revoke } from "./caps.ts";
 import { ECONFLICT, EINVAL, ENOENT, ENOSPC, OK } from "./errors.ts";
 import { assignSectors, loadLedger } from "./flash.ts";
-import { after as afterUpcall, before, checkBoot, startHealth, unquarantine } from "./health.ts";
+import { MEMORY_EVERY_MS, after as afterUpcall, before, checkBoot, interrupted, readMemory, startHealth, unquarantine } from "./health.ts";
 import { countUnrouted, deliver, onTransmit, packetGrants, reservePackets, transmit, type PacketGrant } from "./packets.ts";
 import { status } from "./status.ts";
 import { configure } from "./upcalls.ts";
@@ -41,8 +41,8 @@ export function boot(): void {
   const hal: Hal = { pin: bindPin, flash, timers: { after, every, cancel }, now, log, crc32, sum, publish, net, system };
   log("Exo " + board.version + " on " + board.name + ", " + grants.length + " app" + (grants.length === 1 ? "" : "s"));
   configure({
-    now, slice: SLICE_MS, fault, overrun: (app, ms) => overrun(app, ms, SLICE_MS), before, after: afterUpcall,
-    interrupted: (app) => fault(app, "execution interrupted (too much recursion, or out of memory)"),
+    now, slice: SLICE_MS, fault, overrun: (app, ms) => overrun(app, ms, SLICE_MS), before, after: afterUpcall, interrupted,
+    memory: readMemory, memoryEvery: MEMORY_EVERY_MS,
   });
   const apps: App[] = grants.map(newApp);
   const refuse = (app: App, code: number, why: string) => {
@@ -55,7 +55,8 @@ export function boot(): void {
   // Pins: one owner each, on the board.
   const pinOwner: string[] = [];
   for (const app of apps) {
-    for (const local in app.grant.pins) {
+    // Own keys only (Object.keys, not for…in): the kernel trusts no inherited property.
+    for (const local of Object.keys(app.grant.pins)) {
       const n = app.grant.pins[local];
       if (!(n >= 0 && n < board.pins)) refuse(app, EINVAL, "pin " + local + " is D" + n + ", which board " + board.name + " does not have");
       else if (pinOwner[n] !== undefined) refuse(app, ECONFLICT, "apps " + pinOwner[n] + " and " + app.name + " both ask for pin D" + n);
@@ -95,8 +96,18 @@ export function boot(): void {
     transmit,
   });
   startHealth(hal, apps);
-  for (const app of apps) if (app.state === "running") startApp(hal, app);
-  dropFactories();
+  // Each app is loaded and started in a timer callback of its own, after boot: an interruption
+  // (too much recursion, out of memory: no catch sees it) then ends that callback only, and an
+  // app's errors carry no frame of the boot (an error's stack quotes each frame's line). The
+  // next start is scheduled before this one runs, so nothing an app does stops the others'.
+  const queue = apps.filter((app) => app.state === "running");
+  const startNext = () => {
+    const app = queue.shift();
+    if (!app) return dropFactories();
+    hal.timers.after(0, startNext);
+    startApp(hal, app);
+  };
+  hal.timers.after(0, startNext);
   if (packetGrants().length && hal.net.available()) hal.net.up(board.net, (error) => (error ? log("kernel: network down: " + error) : wireNet(hal, apps)));
 }
 

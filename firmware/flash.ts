@@ -384,8 +384,17 @@ export function grantExtent(h: Hal, app: App): Issued | undefined {
     throw fail(EINVAL, "app " + app.name + ": flash " + what + " " + shown(at) + "+" + shown(length) + " outside its extent of " + count + " sectors, or not whole words");
   };
   // Every argument is a number by typeof before it is compared (on Espruino `===` calls an object's valueOf,
-  // so an object could say 0 to the check and a far offset to the use); data is copied into a kernel-owned
-  // Uint8Array of the checked length before the range check, and only the copy is checked and written.
+  // so an object could say 0 to the check and a far offset to the use). Data is a genuine Uint8Array (its
+  // length intrinsic: apps cannot reach Uint8Array.prototype to fake one, nor define `length` on one), or is
+  // copied into one of its checked length (one read of `length`; arrays only; no flattening): only the bytes
+  // checked are written, and no app code runs between the check and the write.
+  const bytesOf = (data: unknown, offset: unknown): Uint8Array => {
+    const length = typeof data === "object" && data ? (data as { length?: unknown }).length : -1;
+    if (!(typeof length === "number" && length === length >>> 0 && length <= size)) refuse("program", offset, length);
+    const bytes = new Uint8Array(length as number);
+    bytes.set(data as ArrayLike<number>);
+    return bytes;
+  };
   const cap: FlashExtent = {
     sector,
     count,
@@ -394,12 +403,8 @@ export function grantExtent(h: Hal, app: App): Issued | undefined {
       return read(length, base + offset);
     },
     write: (offset, data) => {
-      // One read of `length` (a getter runs once); a copy no longer than the extent; then the checks.
-      const length = typeof data === "object" && data ? data.length : -1;
-      if (!(typeof length === "number" && length === length >>> 0 && length <= size)) refuse("program", offset, length);
-      const bytes = new Uint8Array(length);
-      // Arrays and typed arrays only (anything else throws); never more than `length` bytes; no flattening.
-      bytes.set(data);
+      const bytes = data instanceof Uint8Array ? data : bytesOf(data, offset);
+      const length = bytes.length;
       if (!(typeof offset === "number" && offset === offset >>> 0 && offset + length <= size && !((offset | length) & 3))) refuse("program", offset, length);
       const old = read(length, base + offset);
       // Erased space (the usual case) takes any data: one native sum instead of a loop.

@@ -22,28 +22,41 @@
  * Interrupted upcalls (recursion, out of memory: upcalls.ts) are also found
  * by the tick when no upcall comes after them.
  *
- * Memory. The tick reads the variables in use. Below LOW free (a quarter),
- * the kernel becomes careful: every upcall counts the variables it kept
- * (`app.grew`); when free falls below CRITICAL (an eighth), the app that grew
- * most since memory went low is stopped (it is not restarted: it would grow
- * again) and the garbage collected. Above LOW again, counting stops. An app
- * that takes everything in one upcall is stopped by the interpreter itself
- * (OUT OF MEMORY interrupts it) and faulted as interrupted.
+ * Memory. Reading it costs the interpreter a walk over every variable
+ * (~640k instructions with 16383: more than an upcall), so it is read each
+ * tick and after every MEMORY_EVERY_MS of upcall time (an app that allocates
+ * fast also spends time: about 1500 variables at most between readings), and
+ * what changed is charged to the app whose upcall made the reading
+ * (`app.grew`, zeroed while more than half is free). Below LOW free (a
+ * quarter) the memory is read after every upcall; below CRITICAL (an eighth)
+ * the app that grew most is stopped (not restarted: it would grow again),
+ * after the kernel lets go of a small reserve it keeps for its own recovery.
+ * An app that takes the rest in one upcall is interrupted by the interpreter
+ * itself (OUT OF MEMORY) and stopped the same way (`interrupted`).
  *
  * Contract: doc/xrd/xrd105-caps.md §Faults, §Quotas.
  */
 import type { Hal } from "../hal/types.ts";
-import { stop, type App } from "./apps.ts";
+import { restart, stop, type App } from "./apps.ts";
 import { bootHistory, recordBoot, recordRunning, recordStable, setQuarantine, quarantined } from "./flash.ts";
 import { beCareful, checkInterrupted } from "./upcalls.ts";
 
 /** The hardware watchdog's timeout, s. */
 export const WATCHDOG_S = 5;
-export const TICK_MS = 1000;
+export const TICK_MS = 500;
 /** A boot that ran this long is stable: earlier resets are forgiven. */
 export const STABLE_MS = 20000;
 /** Unstable boots in a row, all blaming one app, that quarantine it. */
 export const RESETS = 3;
+/** Upcall time, ms, after which the memory is read again: an app that allocates fast also spends time doing it. */
+export const MEMORY_EVERY_MS = 5;
+/** Fractions of the variables free: below LOW every upcall is measured, below CRITICAL the top grower is stopped. */
+const LOW = 1 / 4;
+const CRITICAL = 1 / 8;
+/** An app that kept fewer variables than this since memory was last plentiful is never blamed. */
+const MIN_GREW = 64;
+/** Bytes the kernel holds back, to free when memory runs out so that it can still revoke and log. */
+const RESERVE = 1536;
 
 let hal: Hal;
 let apps: App[] = [];
@@ -51,47 +64,93 @@ let suspicious = false;
 let stable = false;
 let tight = false;
 let total = 0;
+/** Variables in use at the last reading. */
+let last = 0;
+let reserve: Uint8Array | undefined;
 
 /** Decide from the ledger which apps are quarantined, and record this boot. Returns the quarantined names. */
-export function checkBoot(h: Hal, apps: App[]): string[] {
+export function checkBoot(h: Hal, list: App[]): string[] {
   hal = h;
-  const names = apps.map((app) => app.name);
+  const names = list.map((app) => app.name);
   const history = bootHistory(names);
   suspicious = history.length > 0;
   if (history.length >= RESETS) {
     const recent = history.slice(history.length - RESETS);
     const known = recent.filter((i) => i >= 0);
     const culprit = known[0];
-    if (known.length >= 2 && known.every((i) => i === culprit) && apps[culprit]) {
-      setQuarantine(apps[culprit].name, true);
-      hal.log("kernel: app " + apps[culprit].name + " quarantined: the device reset " + RESETS + " times in a row while it ran");
+    if (known.length >= 2 && known.every((i) => i === culprit) && list[culprit]) {
+      setQuarantine(list[culprit].name, true);
+      hal.log("kernel: app " + list[culprit].name + " quarantined: the device reset " + RESETS + " times in a row while it ran");
     }
   }
   recordBoot(names);
   return quarantined();
 }
 
-/** Around every upcall while careful: write who runs (suspicious), count what it keeps (memory low). */
-export function before(app: App): number {
-  if (suspicious && app.state === "running") recordRunning(app.index);
-  return tight ? hal.system.memory().usage : 0;
-}
-
-export function after(app: App, mark: number): void {
-  if (!tight) return;
-  const m = hal.system.memory();
-  app.grew += m.usage - mark;
-  total = m.total;
-  if (total - m.usage < total / 8) stopGrower(m.usage);
-}
-
-/** Memory is nearly gone: stop the app that kept the most since it went low. */
-function stopGrower(used: number): void {
+/** The running app that kept the most variables since memory was last plentiful (at least MIN_GREW), if any. */
+function topGrower(): App | undefined {
   let worst: App | undefined;
-  for (const app of apps) if (app.state === "running" && app.grew > 0 && (!worst || app.grew > worst.grew)) worst = app;
-  if (!worst) return;
-  stop(worst, "out of memory: it kept " + worst.grew + " more variables while memory was low (" + (total - used) + " of " + total + " free)");
-  hal.system.collect();
+  for (const app of apps) if (app.state === "running" && app.grew >= MIN_GREW && (!worst || app.grew > worst.grew)) worst = app;
+  return worst;
+}
+
+/** Memory is nearly gone: stop `culprit` (or the top grower), then collect the garbage. */
+function relieve(culprit: App | undefined): void {
+  reserve = undefined;
+  if (culprit) stop(culprit, "out of memory: it kept " + culprit.grew + " more variables while memory ran low (" + (total - last) + " of " + total + " free)");
+  last = hal.system.collect();
+}
+
+/**
+ * Read the memory; charge what changed since the last reading to `app`
+ * (whose upcall made the reading), and act on what is left.
+ */
+export function readMemory(app?: App): void {
+  const m = hal.system.memory();
+  total = m.total;
+  if (app) app.grew += m.usage - last;
+  last = m.usage;
+  const free = total - m.usage;
+  if (free > total / 2) for (const a of apps) a.grew = 0;
+  tight = free < total * LOW;
+  if (!tight && !reserve) reserve = new Uint8Array(RESERVE);
+  if (free < total * CRITICAL) relieve(topGrower());
+  beCareful(suspicious || tight);
+}
+
+/** Around every upcall while careful: write who runs (suspicious); the memory is read after each (memory low). */
+export function before(app: App): void {
+  if (suspicious && app.state === "running") recordRunning(app.index);
+}
+
+export function after(app: App): void {
+  if (tight) readMemory(app);
+}
+
+/**
+ * The interpreter interrupted an upcall of `app` (too much recursion, or out
+ * of memory: whoever allocated last when it ran out). No catch ran, so its
+ * state may be half-updated, and it would do the same again: it is stopped,
+ * not restarted (and each time the interpreter prints a stack trace a frame
+ * a line: a recursion costs it a quarter of a second on the Linux build).
+ * Out of memory, the app that grew most is stopped instead when it is
+ * another one; the interrupted bystander is restarted without a fault (the
+ * interpreter also dropped the interval it was in).
+ */
+export function interrupted(app: App): void {
+  reserve = undefined;
+  const m = hal.system.memory();
+  total = m.total;
+  last = m.usage;
+  const culprit = total - m.usage < total * CRITICAL ? topGrower() || app : app;
+  if (culprit === app) {
+    app.faults++;
+    stop(app, "execution interrupted (too much recursion, or out of memory)");
+  } else {
+    relieve(culprit);
+    restart(app, "interrupted when app " + culprit.name + " ran the memory out");
+  }
+  last = hal.system.collect();
 }
 
 /** Arm the watchdog and start the tick. */
@@ -100,7 +159,7 @@ export function startHealth(h: Hal, list: App[]): void {
   apps = list;
   const born = hal.now();
   hal.system.watchdog(WATCHDOG_S);
-  beCareful(suspicious);
+  readMemory();
   hal.timers.every(TICK_MS, () => {
     hal.system.kick();
     checkInterrupted();
@@ -109,17 +168,7 @@ export function startHealth(h: Hal, list: App[]): void {
       stable = true;
       suspicious = false;
     }
-    const m = hal.system.memory();
-    total = m.total;
-    const free = total - m.usage;
-    if (!tight && free < total / 4) {
-      tight = true;
-      for (const app of apps) app.grew = 0;
-    } else if (tight && free > total / 3) {
-      tight = false;
-    }
-    if (tight && free < total / 8) stopGrower(total - free);
-    beCareful(suspicious || tight);
+    readMemory();
   });
 }
 

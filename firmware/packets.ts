@@ -14,8 +14,8 @@
  *
  * Errors: `send` returns ENOBUFS when the tx ring is full (the packet is
  * dropped and counted) and throws EINVAL for anything but an array or typed
- * array of at most 65535 bytes (it copies it first: what is checked is what
- * is queued); `onReadable` throws EINVAL for anything but a function; `deliver` returns ENOENT when no filter matches and
+ * array of at most 65535 bytes (anything else is copied first: what is checked is what
+ * is queued; a genuine Uint8Array is used as it is); `onReadable` throws EINVAL for anything but a function; `deliver` returns ENOENT when no filter matches and
  * ENOBUFS when the ring is full (dropped and counted, never taking another
  * app's space). After revocation `recv`/`send`/`onReadable` throw EREVOKED
  * and incoming packets for the app are dropped and counted.
@@ -251,6 +251,14 @@ export function grantPackets(app: App): Issued | undefined {
   sizes[ring] = size;
   let txSize = grant.tx;
   const gone = () => fail(EREVOKED, "app " + app.name + ": packets revoked (" + entry.revoked + ")");
+  // Anything but a genuine Uint8Array is copied into one of its checked length (one read of `length`; arrays only).
+  const bytesOf = (data: unknown): Uint8Array => {
+    const length = typeof data === "object" && data ? (data as { length?: unknown }).length : -1;
+    if (!(typeof length === "number" && length === length >>> 0 && length <= 65535)) throw fail(EINVAL, "app " + app.name + ": send takes a Uint8Array of at most 65535 bytes");
+    const bytes = new Uint8Array(length);
+    bytes.set(data as ArrayLike<number>);
+    return bytes;
+  };
   const cap: PacketCap = {
     protocol: grant.protocol,
     port: grant.port,
@@ -259,12 +267,7 @@ export function grantPackets(app: App): Issued | undefined {
       return take(pool, base, size, rx, o);
     },
     send: (data) => {
-      // A kernel-owned copy of the checked length (one read of `length`; arrays and typed arrays only).
-      const length = typeof data === "object" && data ? data.length : -1;
-      if (!(typeof length === "number" && length === length >>> 0 && length <= 65535)) throw fail(EINVAL, "app " + app.name + ": send takes a Uint8Array of at most 65535 bytes");
-      const bytes = new Uint8Array(length);
-      bytes.set(data);
-      const code = put(txRing, 0, txSize, txState, 0, bytes);
+      const code = put(txRing, 0, txSize, txState, 0, data instanceof Uint8Array ? data : bytesOf(data));
       if (code && entry.revoked) throw gone();
       if (!code && sender && !txPending[ring]) {
         txPending[ring] = 1;

@@ -61,7 +61,11 @@ export interface FlashExtent {
 export interface Services {
   /** Standard CRC-32 (IEEE, as `E.CRC32`) of bytes or a string. */
   crc32(data: Uint8Array | string): number;
-  /** Milliseconds since boot (the device clock; virtual on the simulator). */
+  /**
+   * Milliseconds of the device clock, as `Date.now()`: since 1970 once the
+   * clock is set (the Linux interpreter reads the host's), else since boot;
+   * virtual on the simulator. Use differences.
+   */
   now(): number;
   /** Print a line on the device console. */
   log(text: string): void;

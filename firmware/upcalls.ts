@@ -39,14 +39,19 @@ interface Policy {
   overrun: (app: App, ms: number) => void;
   /** The interpreter interrupted `app`'s last upcall (recursion, out of memory). */
   interrupted: (app: App) => void;
-  /** While careful: before an upcall of `app`; what it returns is given to `after`. */
-  before: (app: App) => number;
-  after: (app: App, mark: number) => void;
+  /** While careful: before and after an upcall of `app`. */
+  before: (app: App) => void;
+  after: (app: App) => void;
+  /** Read the memory, charging what changed to `app`: called after every `memoryEvery` ms of upcall time. */
+  memory: (app: App) => void;
+  memoryEvery: number;
 }
 
 let policy: Policy;
 /** The app whose upcall runs now; still set after an interruption. */
 let running: App | undefined;
+/** Upcall time since the memory was last read, ms. */
+let spent = 0;
 
 export function configure(settings: Policy): void {
   policy = settings;
@@ -81,14 +86,18 @@ function plain(app: App, fn: Function, a?: unknown, b?: unknown): unknown {
   app.upcalls++;
   if (took > app.worst) app.worst = took;
   if (took > policy.slice) policy.overrun(app, took);
+  if ((spent += took) >= policy.memoryEvery) {
+    spent = 0;
+    policy.memory(app);
+  }
   return result;
 }
 
 /** `plain`, with the careful mode's before and after around it. */
 function careful(app: App, fn: Function, a?: unknown, b?: unknown): unknown {
-  const mark = policy.before(app);
+  policy.before(app);
   const result = plain(app, fn, a, b);
-  policy.after(app, mark);
+  policy.after(app);
   return result;
 }
 

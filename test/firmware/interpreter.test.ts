@@ -81,3 +81,25 @@ describe.skipIf(!bin)("the timer service on the real interpreter (ESPRUINO_BIN)"
     expect(run.stdout).not.toContain("Uncaught");
   });
 });
+
+describe.skipIf(!bin)("exhaustion on the real interpreter (ESPRUINO_BIN)", () => {
+  it("an app that keeps allocating is stopped; an endless recursion is interrupted and faulted; the others run on", async () => {
+    const built = await build(["blinky", "hoarder", "recurser"], { board: "linux" });
+    const dir = mkdtempSync(join(tmpdir(), "exo-exhaust-espruino-"));
+    const host = 'setTimeout(function(){print("STATUS "+JSON.stringify(exo.status()));quit()},3000);';
+    writeFileSync(join(dir, "run.js"), "echo(0);\n" + built.code + "\n" + host + "\n");
+    const run = spawnSync(bin!, ["run.js"], { cwd: dir, input: "", timeout: 30_000, killSignal: "SIGKILL", encoding: "utf8" });
+    const out = run.stdout.replace(/\r/g, "").split("\n");
+    const line = out.find((l) => l.startsWith("STATUS "));
+    expect(line, run.stdout.slice(-3000)).toBeDefined();
+    const s = JSON.parse(line!.slice(7)) as { apps: { name: string; state: string; faults: number; error: string }[] };
+    const app = (name: string) => s.apps.find((a) => a.name === name)!;
+    expect(app("hoarder").state).toBe("stopped");
+    expect(app("hoarder").error).toMatch(/out of memory/);
+    expect(app("recurser")).toMatchObject({ state: "stopped", faults: 1 });
+    expect(app("recurser").error).toMatch(/execution interrupted/);
+    expect(app("blinky")).toMatchObject({ state: "running", faults: 0 });
+    expect(out.some((l) => l.startsWith("recurser: caught"))).toBe(false);
+    expect(run.stdout).not.toMatch(/ASSERT/);
+  }, 60_000);
+});

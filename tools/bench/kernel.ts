@@ -322,22 +322,22 @@ function interpreterMemory(bin: string, code: string): number {
   }
 }
 
-/** Bytes of the bundle's one code line attributed (through the map) to kernel sources. */
+/** Bytes of the bundle (its newlines left out) attributed through the map to kernel sources. */
 function kernelShare(b: Bundle): { kernel: number; total: number; share: number } {
-  const line = b.code.split("\n")[0];
+  const lines = b.code.split("\n");
   const map = new TraceMap(b.map);
-  const segments: { column: number; source: string | null }[] = [];
-  eachMapping(map, (m) => {
-    if (m.generatedLine === 1) segments.push({ column: m.generatedColumn, source: m.source });
-  });
-  segments.sort((a, c) => a.column - c.column);
+  const segments: { line: number; column: number; source: string | null }[] = [];
+  eachMapping(map, (m) => segments.push({ line: m.generatedLine, column: m.generatedColumn, source: m.source }));
+  segments.sort((a, c) => a.line - c.line || a.column - c.column);
   let kernel = 0;
   for (let i = 0; i < segments.length; i++) {
-    const end = i + 1 < segments.length ? segments[i + 1].column : line.length;
-    const source = segments[i].source ?? "";
-    if (/(^|\/)(firmware|hal\/espruino)\//.test(source)) kernel += end - segments[i].column;
+    const here = segments[i];
+    const next = segments[i + 1];
+    const end = next && next.line === here.line ? next.column : lines[here.line - 1].length;
+    if (/(^|\/)(firmware|hal\/espruino)\//.test(here.source ?? "")) kernel += end - here.column;
   }
-  return { kernel, total: line.length, share: Math.round((1000 * kernel) / line.length) / 1000 };
+  const total = b.code.length - (lines.length - 1);
+  return { kernel, total, share: Math.round((1000 * kernel) / total) / 1000 };
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;

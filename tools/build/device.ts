@@ -157,7 +157,12 @@ export function deviceTerserOptions(keep?: string) {
     compress: { passes: 2, hoist_funs: false, hoist_vars: false, inline: 1, top_retain: kept },
     // Names Espruino cannot bind (the gate's reserved-binding rule); terser picks `of` in big scopes.
     mangle: { toplevel: true, reserved: ["of", "static", "let", "undefined", ...kept] },
-    format: { comments: false },
+    // Short lines: an error's `stack` on Espruino quotes the whole source line of every frame (and pads a caret line to
+    // its column), so one long line would put all the firmware's text — other apps' code, the baked-in Wi-Fi
+    // credentials — into any app's error, and cost memory for each.
+    // ASCII only: the ESP32's interpreter has no Unicode, so a raw "ÿ" in the output would be two bytes there
+    // and never equal the one-byte "\xff" a string built at run time holds (the key guard compares exactly that).
+    format: { comments: false, max_line_len: 120, ascii_only: true },
   };
 }
 

@@ -3,7 +3,8 @@
  * the original file and line; which computed keys it guards; and what the
  * guards do when the bundle runs on the simulated device.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parse, type Program } from "acorn";
@@ -18,6 +19,7 @@ import { buildDevice } from "../../../tools/build/device.ts";
 import { analyze } from "../../../tools/gate/scope.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..");
+const bin = process.env.ESPRUINO_BIN;
 
 /** An app folder in a fresh temp dir: main.ts (and more files), a manifest. */
 function appDir(name: string, files: Record<string, string>, manifest: object = {}): { dir: string; parent: string; entry: string } {
@@ -155,8 +157,10 @@ describe("computed keys: guarded unless provably harmless", () => {
       "const y = o[o.length];", // a member read
       "let z = 0; z = 'proto' + 'type'; o[z];", // a variable given a string it could build
       "const cb = (i) => o[i]; [1].map(cb);", // an escaping function's parameter
+      "class A { m() { return 1; } } class B extends A { n(k) { return super[k]; } }", // super[k] is the parent's prototype's
     ].join("\n"));
-    expect(out.match(/__exoK\(/g)).toHaveLength(6);
+    expect(out.match(/__exoK\(/g)).toHaveLength(7);
+    expect(out).toContain("super[__exoK(k)]");
   });
 
   it("turns `this` into a guarded value: inline where used once, one var where used more", () => {
@@ -172,39 +176,67 @@ describe("computed keys: guarded unless provably harmless", () => {
   });
 });
 
-describe("the guards at run time (simulated device)", () => {
-  it("a detached method's `this` is undefined; a forbidden key built at run time throws EACCES; an object key's toString runs once", async () => {
-    const app = appDir("guarded", {
-      "main.ts": [
-        "import type { AppCaps } from '../../../firmware/types.ts';",
-        "class Box { v = 1; get(): unknown { return this; } }",
-        "export function start(caps: AppCaps) {",
-        "  const log = caps.services.log;",
-        "  const b = new Box();",
-        "  const get = b.get;",
-        "  log('method this ' + (b.get() === b) + ', detached this ' + typeof get() + ', callback this ' + typeof [1].map(b.get)[0]);",
-        "  const f: Record<string, unknown> = { a: 1 };",
-        "  for (const k of ['a', 'con' + 'structor', '__pro' + 'to__', String.fromCharCode(255) + 'sco', 'bi' + 'nd']) {",
-        "    try { log('key ' + JSON.stringify(k) + ' ' + typeof f[k]); } catch (e) { log('key ' + JSON.stringify(k) + ' refused ' + (e as { code?: number }).code); }",
-        "  }",
-        "  let calls = 0;",
-        "  const sly = { toString: () => (++calls === 2 ? 'a' : 'constructor') };",
-        "  log('first ' + sly.toString());", // (also keeps the minifier from dropping toString)
-        "  log('object key ' + typeof f[sly as unknown as string] + ' after ' + calls + ' toString call(s)');",
-        "}",
-      ].join("\n"),
-    });
+/** The guards' app: its console lines tell what each attempt got. */
+const guardedApp = () =>
+  appDir("guarded", {
+    "main.ts": [
+      "import type { AppCaps } from '../../../firmware/types.ts';",
+      "class Box { v = 1; get(): unknown { return this; } }",
+      "export function start(caps: AppCaps) {",
+      "  const log = caps.services.log;",
+      "  const b = new Box();",
+      "  const get = b.get;",
+      "  log('method this ' + (b.get() === b) + ', detached this ' + typeof get() + ', callback this ' + typeof [1].map(b.get)[0]);",
+      "  const f: Record<string, unknown> = { a: 1 };",
+      "  for (const k of ['a', 'con' + 'structor', '__pro' + 'to__', String.fromCharCode(255) + 'sco', 'bi' + 'nd', '__proto__' + String.fromCharCode(0), 'cal' + 'ler']) {",
+      "    const shown = k.split(String.fromCharCode(0)).join('<NUL>').split(String.fromCharCode(255)).join('<FF>');",
+      "    try { log('key ' + shown + ' ' + typeof f[k]); } catch (e) { log('key ' + shown + ' refused ' + (e as { code?: number }).code); }",
+      "  }",
+      "  const data = { fill: 3, slice: (x: number) => x };",
+      "  const fill = data.fill, slice = data.slice;", // data and an app function under built-in names: fine
+      "  log('data ' + (data.fill === 3) + ' ' + fill + ' ' + slice(4));",
+      "  try { const pop = [1, 2].pop; log('pop taken ' + typeof pop); } catch (e) { log('pop refused ' + (e as { code?: number }).code); }",
+      "  try { const m = 'p' + 'op'; const pop = ([1, 2] as any)[m]; log('computed pop taken ' + typeof pop); } catch (e) { log('computed pop refused ' + (e as { code?: number }).code); }",
+      "  log('called in place ' + [1, 2].pop() + ' ' + ([1, 2] as any)['p' + 'op']());",
+      "  let calls = 0;",
+      "  const sly = { toString: () => (++calls === 2 ? 'a' : 'constructor') };",
+      "  log('first ' + sly.toString());", // (also keeps the minifier from dropping toString)
+      "  log('object key ' + typeof f[sly as unknown as string] + ' after ' + calls + ' toString call(s)');",
+      "}",
+    ].join("\n"),
+  });
+
+function expectGuarded(out: string[]): void {
+  expect(out).toContain("guarded: method this true, detached this undefined, callback this undefined");
+  expect(out).toContain("guarded: key a number");
+  for (const k of ["constructor", "__proto__", "<FF>sco", "bind", "__proto__<NUL>", "caller"]) expect(out).toContain(`guarded: key ${k} refused ${EACCES}`);
+  // built-in methods: called in place they work; taken off their object (static or computed name) they are refused
+  expect(out).toContain("guarded: data true 3 4");
+  expect(out).toContain(`guarded: pop refused ${EACCES}`);
+  expect(out).toContain(`guarded: computed pop refused ${EACCES}`);
+  expect(out).toContain("guarded: called in place 2 2");
+  // the guard made the key a string once ("a"); a second conversion would have given "constructor"
+  expect(out).toContain("guarded: object key number after 2 toString call(s)");
+}
+
+describe("the guards at run time", () => {
+  it("on the simulated device: a detached method's `this` is undefined; forbidden keys throw EACCES; a key's toString runs once; built-in methods stay on their objects", async () => {
+    const app = guardedApp();
     const file = join(app.parent, "firmware.js");
     await buildDevice({ root, board: "esp32", apps: ["guarded"], appDirs: [app.parent], out: file });
     const device = new SimDevice({ board: findBoard("esp32"), seed: 1 });
-    const { readFileSync } = await import("node:fs");
     device.boot(readFileSync(file, "utf8"), { file });
     device.run(10);
-    const out = device.console.map((c) => c.line);
-    expect(out).toContain("guarded: method this true, detached this undefined, callback this undefined");
-    expect(out).toContain('guarded: key "a" number');
-    for (const k of ['"constructor"', '"__proto__"', '"\u00ffsco"', '"bind"']) expect(out).toContain(`guarded: key ${k} refused ${EACCES}`);
-    // the guard made the key a string once ("a"); a second conversion would have given "constructor"
-    expect(out).toContain("guarded: object key number after 2 toString call(s)");
+    expectGuarded(device.console.map((c) => c.line));
+  });
+
+  it.skipIf(!bin)("the same on the real interpreter (ESPRUINO_BIN)", async () => {
+    const app = guardedApp();
+    const file = join(app.parent, "firmware.js");
+    await buildDevice({ root, board: "linux", apps: ["guarded"], appDirs: [app.parent], out: file });
+    writeFileSync(join(app.parent, "run.js"), "echo(0);\n" + readFileSync(file, "utf8") + "\nsetTimeout(function(){quit()},100);\n");
+    const run = spawnSync(bin!, ["run.js"], { cwd: app.parent, input: "", timeout: 20_000, killSignal: "SIGKILL", encoding: "utf8" });
+    expectGuarded(run.stdout.replace(/\r/g, "").split("\n"));
+    expect(run.stdout).not.toMatch(/Uncaught|ASSERT/);
   });
 });

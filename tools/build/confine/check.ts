@@ -14,15 +14,17 @@
  *  - `arguments` outside a non-arrow function (at the top level it would be
  *    the kernel's loader's);
  *  - a forbidden member name (constructor, __proto__, prototype, bind,
- *    replaceWith, \xFF…) in `a.b`, `a["b"]`, object literal keys and class
- *    members, and `Object.defineProperty` with a key that is not such a literal;
+ *    replaceWith, caller, callee, arguments, \xFF…, anything with a NUL) in
+ *    `a.b`, `a["b"]`, object literal keys and class members, and
+ *    `Object.defineProperty` with a key that is not such a literal;
  *  - `super.x = …` (writes the parent class's prototype on Espruino);
  *  - `this` outside a function (the loader's `this` is the global object);
  *    `this` inside functions is allowed and guarded at run time (rewrite.ts);
  *  - declaring a name that starts with `__exo` (the guards' names);
  *  - `import()` and `import.meta`.
- * Computed member keys that are not literals are guarded at run time
- * (rewrite.ts), not refused.
+ * Computed member keys that are not literals, and reads that could take a
+ * built-in method off its object, are guarded at run time (rewrite.ts), not
+ * refused.
  */
 import type * as acorn from "acorn";
 import { BUILTINS, RESERVED_PREFIX, forbiddenMember, refusedGlobal } from "./dialect.ts";
@@ -38,6 +40,37 @@ export interface ConfineProblem {
 
 /** A member name as a person can read it: quoted, with bytes past ASCII as \xNN. */
 const quoted = (name: string): string => JSON.stringify(name).replace(/[\u007f-\uffff]/g, (c) => "\\x" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0"));
+
+/** A member expression that is called right there (`a.pop()`): its value is not taken. */
+export function calledInPlace(a: Analysis, member: AnyNode): boolean {
+  const parent = a.parentOf.get(member);
+  return !!parent && parent.type === "CallExpression" && parent.callee === member;
+}
+
+const DATA_OPERATORS = new Set(["==", "!=", "===", "!==", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "|", "&", "^", "<<", ">>", ">>>", "in", "instanceof"]);
+
+/**
+ * A member read whose value cannot escape as a function: called in place,
+ * written, an operand of arithmetic or a comparison, a test, a unary
+ * operator's, a template's part.
+ */
+export function usedInPlace(a: Analysis, member: AnyNode): boolean {
+  const parent = a.parentOf.get(member);
+  const key = a.keyOf.get(member);
+  if (!parent) return false;
+  if (calledInPlace(a, member) || isWritten(a, member)) return true;
+  switch (parent.type) {
+    case "BinaryExpression": return DATA_OPERATORS.has(parent.operator);
+    case "UnaryExpression": return true;
+    case "TemplateLiteral": return true;
+    case "IfStatement":
+    case "WhileStatement":
+    case "DoWhileStatement":
+    case "ConditionalExpression":
+    case "ForStatement": return key === "test";
+    default: return false;
+  }
+}
 
 /** Is `node` written by its parent (assigned, updated, deleted)? */
 function isWritten(a: Analysis, node: AnyNode): boolean {

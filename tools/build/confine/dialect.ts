@@ -18,18 +18,53 @@
  * the rule or runtime guard that closes it.
  */
 
-/** Member names confined code may never read, write or define (statically or at run time). */
-export const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set(["constructor", "__proto__", "prototype", "bind", "replaceWith"]);
+/**
+ * Member names confined code may never read, write or define (statically or at run time).
+ * `caller`, `callee` and `arguments` do not exist on Espruino; on V8 (the simulator) they reach
+ * the kernel's frames.
+ */
+export const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set(["constructor", "__proto__", "prototype", "bind", "replaceWith", "caller", "callee", "arguments"]);
+
+/**
+ * The interpreter's built-in methods on the values apps can make (Array, String, typed arrays,
+ * DataView, Date, RegExp, Number, Object, Function, Error, Promise: every `"type": "method"` of
+ * those classes in Espruino 2v29's src/jswrap_*.c). Called on anything but their own kind they
+ * crash it (measured: `const pop = [].pop; pop()` and `[].pop.call({})` fail an assertion and
+ * the Linux build exits; so do `slice` and `"".slice`). A read of a member by one of these names
+ * that is not called in place (`a.pop()`) nor used as data (`x.fill === 0`) goes through a
+ * run-time check (rewrite.ts) that refuses a native function value.
+ */
+export const NATIVE_METHODS: ReadonlySet<string> = new Set([
+  "addListener", "apply", "bind", "call", "catch", "charAt", "charCodeAt", "clone", "concat", "emit", "endsWith", "every",
+  "exec", "fill", "filter", "find", "findIndex", "forEach", "getDate", "getDay", "getFloat32", "getFloat64", "getFullYear",
+  "getHours", "getInt16", "getInt32", "getInt8", "getIsDST", "getMilliseconds", "getMinutes", "getMonth", "getSeconds",
+  "getTime", "getTimezoneOffset", "getUTCDate", "getUTCDay", "getUTCFullYear", "getUTCHours", "getUTCMilliseconds",
+  "getUTCMinutes", "getUTCMonth", "getUTCSeconds", "getUint16", "getUint32", "getUint8", "hasOwnProperty", "includes",
+  "indexOf", "join", "lastIndexOf", "map", "match", "on", "padEnd", "padStart", "pop", "prependListener", "push", "reduce",
+  "removeAccents", "removeAllListeners", "removeListener", "repeat", "replace", "replaceAll", "replaceWith", "reverse", "set",
+  "setDate", "setFloat32", "setFloat64", "setFullYear", "setHours", "setInt16", "setInt32", "setInt8", "setMilliseconds",
+  "setMinutes", "setMonth", "setSeconds", "setTime", "setUint16", "setUint32", "setUint8", "shift", "slice", "some", "sort",
+  "splice", "split", "startsWith", "subarray", "substr", "substring", "test", "then", "toFixed", "toISOString", "toJSON",
+  "toLocalISOString", "toLowerCase", "toString", "toUTCString", "toUpperCase", "trim", "unshift", "valueOf",
+]);
 
 /** Espruino keeps a function's code, scope and bound arguments in members whose name starts with this byte. */
 export const HIDDEN_PREFIX = 0xff;
 
-/** A member name confined code may not use, and why; undefined when it may. */
-export function forbiddenMember(name: string): string | undefined {
+/**
+ * A member name confined code may not use, and why; undefined when it may.
+ * The interpreter compares names only up to a NUL ("__proto__\0" is
+ * __proto__), so the part before one is what is judged.
+ */
+export function forbiddenMember(full: string): string | undefined {
+  const nul = full.indexOf("\0");
+  const name = nul < 0 ? full : full.slice(0, nul);
   if (name.charCodeAt(0) === HIDDEN_PREFIX) return "names starting with \\xFF are the interpreter's hidden members (a function's code and scope)";
   if (!FORBIDDEN_MEMBERS.has(name)) return undefined;
+  if (nul >= 0) return "the interpreter compares names only up to a NUL: this is " + name;
   if (name === "bind") return "a copy made with bind outlives revocation on Espruino: use an arrow function";
   if (name === "replaceWith") return "replaceWith runs code in another function's scope";
+  if (name === "caller" || name === "callee" || name === "arguments") return "reaches the calling frames (on the simulator's V8)";
   return "leads to a shared prototype or the Function constructor";
 }
 

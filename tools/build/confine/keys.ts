@@ -13,7 +13,8 @@
  * that nothing outside what it sees can assign a variable or call a function
  * it reasons about. Three kinds, from most to least known:
  *   PRIM    a number, boolean, undefined or null: `+` of two stays a number;
- *   SAFE    PRIM, or a string that is not a forbidden name (a literal, typeof);
+ *   SAFE    PRIM, or a string that is neither a forbidden name nor a built-in
+ *           method's (a literal, typeof);
  *   UNKNOWN anything else (an object's toString may return "__proto__").
  * A variable's kind is the meet of every value ever assigned to it; a
  * function that is only ever called directly (never passed, stored, exported
@@ -22,7 +23,7 @@
  * fixed point from the top (PRIM), so cycles settle at the safe answer.
  */
 import type * as acorn from "acorn";
-import { forbiddenMember } from "./dialect.ts";
+import { NATIVE_METHODS, forbiddenMember } from "./dialect.ts";
 import { isFunction, type AnyNode, type Analysis, type Decl } from "../../gate/scope.ts";
 
 const PRIM = 2;
@@ -116,12 +117,12 @@ export function keySafety(a: Analysis): (node: AnyNode) => boolean {
   const expr = (node: AnyNode): Kind => {
     switch (node.type) {
       case "Literal":
-        if (typeof node.value === "string") return forbiddenMember(node.value) ? UNKNOWN : SAFE;
+        if (typeof node.value === "string") return forbiddenMember(node.value) || NATIVE_METHODS.has(node.value) ? UNKNOWN : SAFE;
         if ("regex" in node && node.regex) return UNKNOWN;
         if (typeof node.value === "bigint") return UNKNOWN;
         return PRIM;
       case "TemplateLiteral":
-        return node.expressions.length === 0 && !forbiddenMember(node.quasis[0]?.value.cooked ?? "") ? SAFE : UNKNOWN;
+        return node.expressions.length === 0 && !forbiddenMember(node.quasis[0]?.value.cooked ?? "") && !NATIVE_METHODS.has(node.quasis[0]?.value.cooked ?? "") ? SAFE : UNKNOWN;
       case "Identifier": {
         const ref = a.refOf.get(node);
         if (!ref) return UNKNOWN;

@@ -13,16 +13,25 @@
  *    `o[K(k)]`: K (firmware/confine.ts) turns the key into a primitive once
  *    (an object's toString runs once, so check and use see the same name)
  *    and throws on a forbidden one.
+ *  - A read whose value could be a built-in method (a computed one, or
+ *    `o.pop` with a NATIVE_METHODS name) and that escapes (not called in
+ *    place, not used as data) becomes `N(o.pop)`: N refuses a native function
+ *    (called on anything but its own kind, one crashes the interpreter).
  *
  * Usage: `rewriteConfined(magic, analysis)` edits the MagicString of the code
  * the analysis was made of; returns how many guards it wrote.
  */
 import type MagicString from "magic-string";
 import { isFunction, type AnyNode, type Analysis } from "../../gate/scope.ts";
+import { staticKeyName } from "../../gate/scope.ts";
+import { usedInPlace } from "./check.ts";
+import { NATIVE_METHODS } from "./dialect.ts";
 import { keySafety } from "./keys.ts";
 
 /** Names the loader binds for the guards (firmware/confine.ts, hal/espruino/realm.ts). */
 export const KEY_GUARD = "__exoK";
+/** The check of a read whose value escapes and could be a built-in method: refuses a native function. */
+export const NATIVE_GUARD = "__exoN";
 export const GLOBAL = "__exoG";
 const THIS = "__exoT";
 /** Uses of `this` in one function above which one `var` is cheaper than a test per use. */
@@ -30,17 +39,28 @@ const INLINE_THIS_USES = 1;
 
 const guardedThis = `(this===${GLOBAL}?void 0:this)`;
 
-export function rewriteConfined(s: MagicString, a: Analysis): { keys: number; thisUses: number } {
+export function rewriteConfined(s: MagicString, a: Analysis): { keys: number; natives: number; thisUses: number } {
   const safe = keySafety(a);
   let keys = 0;
+  let natives = 0;
   // Computed keys first (inner edits before outer ones keep MagicString's positions simple).
   for (const node of a.nodes) {
-    if (node.type !== "MemberExpression" || !node.computed || node.object.type === "Super") continue;
+    // `super[k]` too: on Espruino it is the parent class's prototype's member (k = "__proto__": Object.prototype).
+    if (node.type !== "MemberExpression") continue;
+    const name = staticKeyName(node.property, node.computed);
     const key = node.property as AnyNode;
-    if (safe(key)) continue;
-    s.appendLeft(key.start, KEY_GUARD + "(");
-    s.prependRight(key.end, ")");
-    keys++;
+    const keySafe = name !== null || safe(key);
+    if (!keySafe) {
+      s.appendLeft(key.start, KEY_GUARD + "(");
+      s.prependRight(key.end, ")");
+      keys++;
+    }
+    // A value that could be a built-in method taken off its object: checked where it escapes.
+    if ((!keySafe || (name !== null && NATIVE_METHODS.has(name))) && !usedInPlace(a, node)) {
+      s.appendLeft(node.start, NATIVE_GUARD + "(");
+      s.prependRight(node.end, ")");
+      natives++;
+    }
   }
 
   // `this`: grouped by the function whose `this` it is.
@@ -62,7 +82,7 @@ export function rewriteConfined(s: MagicString, a: Analysis): { keys: number; th
       for (const t of list) s.overwrite(t.start, t.end, guardedThis, { contentOnly: true });
     }
   }
-  return { keys, thisUses };
+  return { keys, natives, thisUses };
 }
 
 /** The non-arrow function (or class field) whose `this` a ThisExpression is. */
