@@ -6,7 +6,9 @@
  * Errors: none at install time. Afterwards, device code that names a removed
  * global fails with a ReferenceError and a removed method reads as undefined
  * ("… is not a function") — as on the chip, only louder: the chip sometimes
- * throws, sometimes reads undefined. `Object.create(p, props)` throws, as on the chip.
+ * throws, sometimes reads undefined. `Object.create(p, props)` throws, as on
+ * the chip, and so does `Object.defineProperty(ies)` on a typed array, an
+ * ArrayBuffer or a string (Espruino keeps no own properties there).
  *
  * Source: measured on Espruino 2v29 (Linux build, upstream c5ff787) by
  * evaluating `typeof` of every global and every own member of V8's built-in
@@ -17,6 +19,7 @@
  * and `Error.stackTraceLimit` (e.stack must keep working), and the own
  * `name`/`length` of functions.
  */
+import { types } from "node:util";
 import vm from "node:vm";
 
 /** Globals of a fresh V8 context that Espruino 2v29 does not have. */
@@ -108,6 +111,25 @@ export function restrictToEspruino(context: vm.Context): string[] {
     })(Object.create)`,
     context,
   );
+  // Espruino keeps no properties of its own on a typed array, an ArrayBuffer or a string:
+  // Object.defineProperty(ies) throw there (measured: "First argument must be Object, Function or Array, got Uint8Array").
+  const rawKind = (value: unknown): string | undefined =>
+    typeof value === "string" ? "String" : types.isTypedArray(value) || types.isArrayBuffer(value) ? Object.prototype.toString.call(value).slice(8, -1) : undefined;
+  vm.runInContext(
+    `(function (define, defineAll, rawKind) {
+      define(Object, "defineProperty", { configurable: true, writable: true, value: function defineProperty(object, key, descriptor) {
+        var kind = rawKind(object);
+        if (kind) throw new Error("First argument must be Object, Function or Array, got " + kind);
+        return define(object, key, descriptor);
+      } });
+      define(Object, "defineProperties", { configurable: true, writable: true, value: function defineProperties(object, properties) {
+        var kind = rawKind(object);
+        if (kind) throw new Error("First argument must be Object, got " + kind);
+        return defineAll(object, properties);
+      } });
+    })`,
+    context,
+  )(global.Object.defineProperty, global.Object.defineProperties, Object.setPrototypeOf(rawKind, global.Function.prototype));
   for (const name of MISSING_GLOBALS) if (!Reflect.deleteProperty(global, name)) stuck.push(name);
   return stuck;
 }

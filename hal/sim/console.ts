@@ -14,7 +14,7 @@
  * new line before any element that is not a number/boolean/pin/undefined/null,
  * at most 4 object members on the first line and 5 after a break, class
  * instances prefixed `Name: `, pins as `D5`, typed arrays as
- * `new Uint8Array([1, 2])`, functions as `function (x) {…}`.
+ * `new Uint8Array([1, 2])` (all zeros as `new Uint8Array(2)`), functions as `function (x) {…}`.
  * Numbers use JavaScript's own formatting (Espruino prints fewer digits for
  * some floats, e.g. 1/3 as 0.33333333333); -0 prints as 0.
  */
@@ -29,6 +29,8 @@ export interface ConsoleLine {
 export interface FormatHooks {
   /** The name of a Pin object (`D5`), or undefined if `value` is not a pin. */
   pinName?(value: object): string | undefined;
+  /** A function's text as the device code wrote it (the simulator rewrites the code it runs), or undefined. */
+  functionSource?(fn: Function): string | undefined;
 }
 
 const JSON_ITEMS_ON_LINE_OBJECT = 4;
@@ -89,7 +91,7 @@ function format(value: unknown, depth: number, seen: Set<object>, hooks: FormatH
     case "symbol":
       return "Symbol()";
     case "function":
-      return formatFunction(value);
+      return formatFunction(value, hooks);
   }
   if (value === null) return "null";
   const object = value as object;
@@ -100,6 +102,9 @@ function format(value: unknown, depth: number, seen: Set<object>, hooks: FormatH
   try {
     if (ArrayBuffer.isView(object) && !(object instanceof DataView)) {
       const name = constructorName(object) ?? "Uint8Array";
+      // All zeros (or empty) prints as its length, as on the interpreter: `new Uint8Array(2)`.
+      const values = object as unknown as ArrayLike<number>;
+      if (Array.prototype.every.call(values, (v: number) => v === 0)) return `new ${name}(${values.length})`;
       return `new ${name}([${Array.prototype.join.call(object, ", ")}])`;
     }
     if (Array.isArray(object)) return formatArray(object, depth, seen, hooks);
@@ -156,8 +161,8 @@ function formatObject(object: object, depth: number, seen: Set<object>, hooks: F
   return out + " }";
 }
 
-function formatFunction(fn: Function): string {
-  const source = Function.prototype.toString.call(fn);
+function formatFunction(fn: Function, hooks: FormatHooks): string {
+  const source = hooks.functionSource?.(fn) ?? Function.prototype.toString.call(fn);
   const match = /^function\s*[\w$]*\s*\(([^)]*)\)\s*\{/.exec(source);
   // Espruino drops the name and puts one space between the parameters and the body.
   return match ? `function (${match[1]}) {${source.slice(match[0].length)}` : source;

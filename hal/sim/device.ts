@@ -11,7 +11,10 @@
  * Errors: `boot` throws a UserError listing the first constructs the dialect
  * gate rejects (file:line through the source map), before anything runs.
  * Device-side failures never throw out of `run`: an uncaught error is printed
- * (`Uncaught Error: …`) and the other timers keep running; a callback that
+ * (`Uncaught Error: …`) and the other timers keep running; too deep a
+ * recursion or running out of variables interrupts the callback as the
+ * interpreter does (guard.ts: no catch or finally runs, the console shows
+ * `Execution Interrupted…`), and `eval` then throws "Execution Interrupted"; a callback that
  * does not return within `hangTimeoutMs` of host time is a hang: a watchdog
  * reset if `E.enableWatchdog` was called, else the device stops ("hung") and
  * the console names the callback; a power cut (a NorFlash cut, or
@@ -20,8 +23,11 @@
  * no further callback runs. `eval` throws what the device code throws.
  *
  * Contract: the bundle runs in a Node vm context that has the Espruino API
- * surface (espruino-api.ts) and lacks what the interpreter lacks
- * (builtins.ts). Simulated time only moves in `run`; callbacks take no
+ * surface (espruino-api.ts, functions.ts) and lacks what the interpreter lacks
+ * (builtins.ts), rewritten first so that V8 behaves like the interpreter where
+ * isolation depends on it (instrument.ts: `this`, classes, recursion and
+ * memory checks; the gate checks the code as given, line numbers are kept).
+ * Simulated time only moves in `run`; callbacks take no
  * simulated time; timers fire in time order, ties in scheduling order, so the
  * same bundle, seed and controls give the same console and waveform. The
  * clock, the pins' recording and the console run on across reboots; RAM (the
@@ -40,7 +46,10 @@ import { DeviceConsole, uncaughtText, type ConsoleLine } from "./console.ts";
 import { SimControl } from "./control.ts";
 import { installEspruinoApi, type InstalledApi } from "./espruino-api.ts";
 import { NorFlash, PowerCut, xorshift32 } from "./flash.ts";
-import { MemoryEstimator } from "./memory.ts";
+import { installFunctionBuiltins, type FunctionBuiltins } from "./functions.ts";
+import { Guard } from "./guard.ts";
+import { sharedRegistry } from "./instrument.ts";
+import { MemoryEstimator, type FunctionOracle } from "./memory.ts";
 import { SimNet, type SimNetOptions } from "./net.ts";
 import { PinBank, type LevelChange } from "./pins.ts";
 import { SimStorage } from "./storage.ts";
@@ -99,6 +108,8 @@ interface Boot {
   context: vm.Context;
   api: InstalledApi;
   memory: MemoryEstimator;
+  guard: Guard;
+  functions: FunctionBuiltins;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown; uncaught: boolean };
@@ -134,6 +145,8 @@ export class SimDevice {
   private running = "";
   /** Host time (performance.now) at which the running callback or script started; undefined between them. */
   private busySince?: number;
+  /** The rewrites of device code (instrument.ts), shared by every device of the process. */
+  private registry = sharedRegistry;
 
   constructor(private options: SimOptions) {
     const { board } = options;
@@ -153,6 +166,7 @@ export class SimDevice {
         const n = this.current?.api.pinNumber(value);
         return n === undefined ? undefined : `D${n}`;
       },
+      functionSource: (fn) => this.current?.functions.source(fn),
     });
     this.control = new SimControl({
       flash: this.flash,
@@ -283,10 +297,14 @@ export class SimDevice {
       this.start();
     }
     if (this.status !== "on") throw new Error(`eval: the device is ${this.state} (${this.stopReason}); reboot() it`);
-    const script = new vm.Script(code, { filename: "eval" });
-    const outcome = this.enter(() => script.runInContext(this.current!.context, { timeout: this.hangTimeoutMs }), "eval");
+    const boot = this.current!;
+    const script = this.compile(code, "eval");
+    boot.guard.enter("script");
+    const outcome = this.enter(() => script.runInContext(boot.context, { timeout: this.hangTimeoutMs }), "eval");
+    boot.guard.enter("jobs");
     if (outcome.ok) return outcome.value;
     if (!outcome.uncaught) throw new Error(`eval: ${this.stopReason ?? "the device was reset by its watchdog"}`);
+    if (boot.guard.finish(outcome.error, "top")) throw new Error("Execution Interrupted");
     throw outcome.error;
   }
 
@@ -337,6 +355,7 @@ export class SimDevice {
       { name: `exo-sim ${this.board.name} boot ${this.boots}`, codeGeneration: { strings: true, wasm: false }, microtaskMode: "afterEvaluate" },
     );
     restrictToEspruino(context);
+    const guardOf = () => this.current!.guard;
     const api = installEspruinoApi(context, {
       board: this.board,
       flash: this.flash,
@@ -363,22 +382,50 @@ export class SimDevice {
         this.restartMode = runBootCode ? "load" : "reset";
         this.resetPending = true;
       },
+      compile: (body) => guardOf().compile(body),
+      errorFlags: () => guardOf().takeErrorFlags(),
+      isInterruption: (error) => guardOf().isInterruption(error),
     });
-    const memory = new MemoryEstimator(api.realm.global);
-    memory.addNative(api.natives);
-    this.current = { context, api, memory };
+    const guard = new Guard(context, api.realm, this.registry, {
+      console: this.out,
+      total: this.board.variables,
+      usage: (locals) => this.current!.memory.usage(this.memoryRoots(), locals),
+    });
+    const functions = installFunctionBuiltins(api.realm, { fn: api.fn, guard, isApi: api.isApi, pinNumber: api.pinNumber });
+    const oracle: FunctionOracle = (fn) => {
+      const parts = functions.describe(fn);
+      if (parts) return { parts };
+      const known = guard.describe(fn);
+      return known && { sourceLength: known.info.source.length, captures: known.captures };
+    };
+    const memory = new MemoryEstimator(api.realm.global, { functions: oracle });
+    memory.addNative([...api.natives, ...guard.natives, ...functions.natives]);
+    this.current = { context, api, memory, guard, functions };
 
     let script: vm.Script;
     try {
-      script = new vm.Script(program.code, { filename: program.file });
+      script = this.compile(program.code, program.file);
     } catch (error) {
       this.out.write(uncaughtText(error));
       return;
     }
     this.busySince = performance.now();
+    guard.enter("script");
     const outcome = this.enter(() => script.runInContext(context, { timeout: this.hangTimeoutMs }), `the top-level script of ${program.file}`);
     this.busySince = undefined;
-    if (!outcome.ok && outcome.uncaught) this.out.write(uncaughtText(outcome.error));
+    if (!outcome.ok && outcome.uncaught && !guard.finish(outcome.error, "top")) this.out.write(uncaughtText(outcome.error));
+  }
+
+  /**
+   * Device code as the vm runs it: rewritten (instrument.ts) so that V8
+   * behaves like the interpreter; line numbers are kept. Code strict mode
+   * rejects runs rewritten without it, code that does not parse runs as
+   * written (V8 reports the error); the console says so (`[sim] …`).
+   */
+  private compile(code: string, filename: string): vm.Script {
+    const prepared = this.registry.prepare(code, (text) => new vm.Script(text, { filename }));
+    if (prepared.fallback) this.out.write(`[sim] ${filename} runs ${prepared.fallback}: what the rewrite models is missing there`);
+    return prepared.script!;
   }
 
   /** Run device code; classify what it throws: a hang, a power cut, or an uncaught error. */
@@ -420,7 +467,7 @@ export class SimDevice {
       () => this.running,
     );
     this.sliceBody = undefined;
-    if (!outcome.ok && outcome.uncaught) this.out.write(uncaughtText(outcome.error));
+    if (!outcome.ok && outcome.uncaught && !boot.guard.finish(outcome.error, "event")) this.out.write(uncaughtText(outcome.error));
   }
 
   /** One entry: a simulator event, or a device callback whose uncaught error is printed. */
@@ -432,18 +479,25 @@ export class SimDevice {
     }
     this.running = entry.id ? `${action.label} (timer ${entry.id})` : action.label;
     this.busySince = performance.now();
+    boot.guard.enter("callback");
     try {
       Reflect.apply(action.fn, undefined, action.args);
     } catch (error) {
       // A hang (vm termination) is not catchable here; it ends the slice in runSlice.
-      if (this.status === "on" && this.current === boot && !boot.api.isCut(error)) this.out.write(uncaughtText(error));
+      if (this.status === "on" && this.current === boot && !boot.api.isCut(error) && !boot.guard.finish(error, "event")) {
+        this.out.write(uncaughtText(error));
+      }
     }
     // A callback that hogged the CPU past the grace delays everything after it, as on the chip.
     const hogged = this.busyMs();
     this.busySince = undefined;
     if (hogged > 0) this.clock.advanceTo(this.clock.now + hogged);
     // Promise callbacks run now, at this simulated time, as Espruino's queued events do.
-    if (this.status === "on" && this.current === boot) drainScript.runInContext(boot.context);
+    if (this.status === "on" && this.current === boot) {
+      boot.guard.enter("jobs");
+      drainScript.runInContext(boot.context);
+      boot.guard.settle();
+    }
   }
 
   /** Host ms the running callback has taken beyond BUSY_GRACE_MS (0 between callbacks). */

@@ -10,10 +10,11 @@
  * (`Invalid pin`, `Unknown pin mode`, `Unknown Interval`, `Unknown Watch 3`,
  * `Module "x" not found`, `Function or String not supplied!`,
  * `clearTimeout(undefined) not allowed. Use clearTimeout() instead`,
- * `Data is not defined`), and
+ * `Data is not defined`; flattening data, the interpreter's TypeErrors:
+ * flatten.ts), and
  * where the simulator is stricter than the chip a message that says so:
  * `Flash.write` at an address not 4-byte aligned or of a length not a multiple
- * of 4, a write that would need a 0→1 bit, an erase or write outside the free
+ * of 4 (after flattening), a write that would need a 0→1 bit, an erase or write outside the free
  * regions and Storage, a pin number outside the board, `Pin(99)` (the chip
  * returns undefined), `setWatch` on a bad pin (the chip only prints) or with
  * an unknown option. After a power cut every call throws the cut's message.
@@ -23,7 +24,8 @@
  * of pins, the last pin the least significant bit), pinMode, getPinMode,
  * setWatch, clearWatch, setTimeout, setInterval, clearTimeout, clearInterval,
  * changeInterval, getTime, print, console.{log,info,warn,error,debug}, E
- * (CRC32, sum, toUint8Array, toString, getSizeOf, enableWatchdog, kickWatchdog, hwRand),
+ * (CRC32, sum, toUint8Array, toString, getSizeOf, getErrorFlags, enableWatchdog, kickWatchdog, hwRand;
+ * toUint8Array flattens all its arguments, as Flash.write does its data: flatten.ts),
  * process (memory, env), require("Flash"), require("Storage"), require("dgram")
  * and require("Wifi") when the device has a network (net.ts), global, btoa,
  * atob; Math.random is seeded.
@@ -34,6 +36,8 @@ import { MIN_PERIOD_MS, type VirtualClock } from "./clock.ts";
 import type { DeviceConsole } from "./console.ts";
 import { DeviceError } from "./device-error.ts";
 import { PowerCut, type NorFlash } from "./flash.ts";
+import { types } from "node:util";
+import { flatten, typedArrayLength } from "./flatten.ts";
 import type { MemoryEstimator } from "./memory.ts";
 import type { PinBank } from "./pins.ts";
 import type { SimStorage } from "./storage.ts";
@@ -74,6 +78,12 @@ export interface ApiHost {
   restart?(runBootCode: boolean): void;
   /** More `require`-able modules ("dgram", "Wifi" when the device has a network: hal/sim/net.ts builds them with these helpers). */
   modules?(kit: ApiKit): Record<string, object>;
+  /** A string callback (`setTimeout("code")`) as a function, rewritten like the bundle (guard.ts); default: the realm's Function. */
+  compile?(body: string): Function;
+  /** E.getErrorFlags(): the interpreter's error flags since the last call (guard.ts). */
+  errorFlags?(): string[];
+  /** True for the simulator's interruptions (never swallowed by the API). */
+  isInterruption?(error: unknown): boolean;
 }
 
 /** Helpers for building device-realm modules outside this file (net.ts). */
@@ -82,6 +92,9 @@ export interface ApiKit {
   fn<A extends unknown[], R>(name: string, impl: (this: unknown, ...args: A) => R): (...args: A) => R;
   object(fields: Record<string, unknown>): Record<string, unknown>;
 }
+
+/** A device-visible function of the simulator (see `fn` in installEspruinoApi). */
+export type ApiFunction = <A extends unknown[], R>(name: string, impl: (this: unknown, ...args: A) => R) => (...args: A) => R;
 
 /** The device realm's constructors, for building values the device code receives. */
 export interface DeviceRealm {
@@ -107,6 +120,10 @@ export interface InstalledApi {
   toDevice(error: unknown): unknown;
   /** The device errors that stand for a power cut (never printed as Uncaught). */
   isCut(error: unknown): boolean;
+  /** Make more device-visible functions (functions.ts). */
+  fn: ApiFunction;
+  /** True for the API's own functions (those made by `fn`). */
+  isApi(value: Function): boolean;
 }
 
 const POLY = 0xedb88320;
@@ -151,6 +168,7 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
   };
   const functionPrototype = realm.Function.prototype;
   const natives: object[] = [];
+  const apiFunctions = new WeakSet<Function>();
   const cuts = new WeakSet<object>();
   let cutError: unknown;
 
@@ -159,7 +177,9 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
       host.powerCut(error);
       return deviceCut(error.message);
     }
-    if (error instanceof DeviceError) return new realm.Error(error.message);
+    if (error instanceof DeviceError) {
+      return error.type === "TypeError" ? new (global.TypeError as ErrorConstructor)(error.message) : new realm.Error(error.message);
+    }
     return error;
   };
   const deviceCut = (message: string): unknown => {
@@ -189,6 +209,7 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
     }[name];
     Object.setPrototypeOf(wrapped, functionPrototype);
     natives.push(wrapped);
+    apiFunctions.add(wrapped);
     return wrapped;
   };
   const object = (fields: Record<string, unknown>): Record<string, unknown> => Object.assign(new realm.Object(), fields);
@@ -283,7 +304,7 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
   }));
   define(global, "getPinMode", fn("getPinMode", (pin: unknown) => host.pins.mode(pinArgument(pin))));
   define(global, "setWatch", fn("setWatch", (callback: unknown, pin: unknown, options: unknown) => {
-    if (typeof callback === "string") callback = new realm.Function(callback);
+    if (typeof callback === "string") callback = host.compile ? host.compile(callback) : new realm.Function(callback);
     return host.watches.add(callback, pinArgument(pin), options);
   }));
   define(global, "clearWatch", fn("clearWatch", function (...args: unknown[]) {
@@ -294,7 +315,7 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
   // ---- timers and time ----
   const callable = (callback: unknown): Function => {
     if (typeof callback === "function") return callback;
-    if (typeof callback === "string") return new realm.Function(callback);
+    if (typeof callback === "string") return host.compile ? host.compile(callback) : new realm.Function(callback);
     throw new DeviceError("Function or String not supplied!");
   };
   const delay = (ms: unknown): number => {
@@ -347,9 +368,15 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
     for (let i = 0; i < bytes.length; i++) total += Number(bytes[i]);
     return total;
   }));
-  define(E, "toUint8Array", fn("toUint8Array", (data: unknown) => {
-    const bytes = toBytes(data);
-    if (!bytes) throw new DeviceError("E.toUint8Array: expected a string, an array or a typed array");
+  const flattenOptions = {
+    pinNumber: (value: unknown) => pinNumber(value),
+    isInterruption: (error: unknown) => host.isInterruption?.(error) ?? false,
+    format: { pinName: (value: object) => (pinNumber(value) === undefined ? undefined : `D${pinNumber(value)}`) },
+  };
+  // Its arguments flattened as one array (flatten.ts: nested arrays, strings, {data, count}, {callback}).
+  define(E, "toUint8Array", fn("toUint8Array", (...args: unknown[]) => {
+    const { bytes, error } = flatten(args, flattenOptions);
+    if (error !== undefined) throw error;
     const out = new realm.Uint8Array(bytes.length);
     out.set(bytes);
     return out;
@@ -360,6 +387,7 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
     return Buffer.from(bytes).toString("latin1");
   }));
   define(E, "getSizeOf", fn("getSizeOf", (value: unknown) => host.memory().sizeOf(value)));
+  define(E, "getErrorFlags", fn("getErrorFlags", () => array(host.errorFlags ? host.errorFlags() : [])));
   define(E, "enableWatchdog", fn("enableWatchdog", (seconds: unknown, automatic?: unknown) => {
     const s = Number(seconds);
     if (!(s > 0)) throw new DeviceError(`E.enableWatchdog: timeout must be a number of seconds > 0, got ${String(seconds)}`);
@@ -394,6 +422,22 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
     if (typeof addr !== "number" || !Number.isInteger(addr)) throw new DeviceError(`${what}: address must be an integer, got ${String(addr)}`);
     return addr;
   };
+  /**
+   * What Flash.write writes: a typed array's or ArrayBuffer's own bytes (the
+   * interpreter's data pointer: as many bytes as the view has elements), a
+   * string's characters, anything else flattened as E.toUint8Array does.
+   */
+  const flashData = (data: unknown): { bytes: Uint8Array; error?: unknown } => {
+    if (typeof data === "string") return { bytes: toBytes(data)! };
+    if (types.isTypedArray(data)) {
+      // The view's own length, not a `length` property device code may have put on it.
+      const view = data as Uint8Array;
+      const length = typedArrayLength(view);
+      return { bytes: new Uint8Array(view.buffer, view.byteOffset, Math.min(length, view.byteLength)).slice() };
+    }
+    if (types.isArrayBuffer(data)) return { bytes: new Uint8Array((data as ArrayBuffer).slice(0)) };
+    return flatten(data, flattenOptions);
+  };
   const Flash = new realm.Object();
   define(Flash, "getFree", fn("getFree", () => array(host.board.getFree.map((r) => object({ addr: r.addr, length: r.length })))));
   define(Flash, "getPage", fn("getPage", (addr: unknown) => {
@@ -411,9 +455,9 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
   }));
   define(Flash, "write", fn("write", (data: unknown, addr: unknown) => {
     const a = address("Flash.write", addr);
-    if (data === undefined || data === null) throw new DeviceError("Data is not defined"); // the interpreter's message
-    const bytes = toBytes(data);
-    if (!bytes) throw new DeviceError("Flash.write: data must be a Uint8Array, an array of bytes or a string");
+    if (data === undefined) throw new DeviceError("Data is not defined"); // the interpreter's message
+    const { bytes, error } = flashData(data);
+    if (error !== undefined && bytes.length === 0) throw error;
     if (a % 4 !== 0) {
       throw new DeviceError(`Flash.write: address ${hex(a)} is not 4-byte aligned (the simulator requires addr % 4 == 0; the interpreter pads silently)`);
     }
@@ -434,6 +478,8 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
       }
     }
     chip.program(a, bytes);
+    // The interpreter writes what it flattened before the error, then raises it.
+    if (error !== undefined) throw error;
   }));
   define(Flash, "read", fn("read", (length: unknown, addr: unknown) => {
     const a = address("Flash.read", addr);
@@ -477,6 +523,8 @@ export function installEspruinoApi(context: vm.Context, host: ApiHost): Installe
     watchEvent: (event) => object({ state: event.state, time: event.time, lastTime: event.lastTime, pin: pinOf(event.pin) }),
     toDevice,
     isCut: (error) => typeof error === "object" && error !== null && cuts.has(error),
+    fn,
+    isApi: (value) => apiFunctions.has(value),
   };
 }
 

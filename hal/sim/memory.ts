@@ -2,12 +2,12 @@
  * The simulated device's memory use: an estimate of Espruino variables (JsVars).
  *
  * Usage:
- *   const memory = new MemoryEstimator(contextGlobal);   // after the API is installed
- *   memory.usage([timerCallbacks…])  // variables held by the device program
- *   memory.sizeOf(value)             // E.getSizeOf: one value, closures not followed
+ *   const memory = new MemoryEstimator(contextGlobal, { functions });   // after the API is installed
+ *   memory.usage(roots, frameLocals?)  // variables held by the device program
+ *   memory.sizeOf(value)               // E.getSizeOf: one value, closures not followed
  *
- * Errors: none. If node:inspector is unavailable, closures are not followed
- * and the estimate counts only what is reachable by reflection.
+ * Errors: none. If node:inspector is unavailable, closures of functions the
+ * simulator did not rewrite are not followed.
  *
  * Contract — the rules (in the spirit of Espruino's JsVars; checked against
  * E.getSizeOf on 2v29: {a:1} = 2, [1,2,3] = 4, 100 × {k:i} in an array ≈ 300):
@@ -20,16 +20,37 @@
  *     string: ceil(length / 12), at least 1.
  *   - A function's source text: ceil(length / 12) (Espruino keeps the text of
  *     every function it creates; nested functions count again, as on the chip).
- *   - A closure's captured variables: 1 each plus their values, once per
- *     scope. Read through node:inspector's [[Scopes]]; V8 keeps only the
- *     variables some closure uses, so unused locals are missed (Espruino
- *     would keep them).
+ *   - A closure's captured variables: 1 each plus their values, each
+ *     declaration counted once per value. Read through the function's probe
+ *     (instrument.ts: the variables of enclosing scopes its code uses, found
+ *     when the bundle is rewritten; a call in probe mode hands them over, no
+ *     device code runs), so unused locals are missed (Espruino would keep
+ *     them). Functions the simulator did not rewrite (eval'd or `new
+ *     Function` code, generators) are read through node:inspector's
+ *     [[Scopes]] instead, much slower.
+ *   - The locals of the frame whose loop asked for a memory check (guard.ts),
+ *     counted like captured variables.
  *   - A typed array's bytes: ceil(byteLength / 12) on its ArrayBuffer, once.
  *   - Each live timer or watch: 4 (Espruino's timer record) plus its callback.
  *   - Top-level `let`/`const` are counted only when some function closes over them.
  * Each object is counted once however often it is referenced.
  */
 import inspector from "node:inspector";
+import { types } from "node:util";
+
+/** A captured variable (or local) with its value: `binding` identifies its declaration. */
+export interface CapturedVariable {
+  name: string;
+  binding: number;
+  value: unknown;
+}
+
+/**
+ * What the simulator knows about a function of device code: its original
+ * source length and captured variables, or the parts of a bound function
+ * (target, this, arguments), or undefined (then V8 and the inspector are asked).
+ */
+export type FunctionOracle = (fn: Function) => { sourceLength: number; captures: CapturedVariable[] } | { parts: [string, unknown][] } | undefined;
 
 /** Characters (or bytes) one variable holds. */
 export const CHARS_PER_VARIABLE = 12;
@@ -48,7 +69,7 @@ export class MemoryEstimator {
 
   constructor(
     private global: object,
-    private options: { closures?: boolean } = {},
+    private options: { closures?: boolean; functions?: FunctionOracle } = {},
   ) {
     const stack: object[] = [global];
     for (const key of Object.getOwnPropertyNames(global)) {
@@ -73,10 +94,11 @@ export class MemoryEstimator {
     for (const value of values) this.native.add(value);
   }
 
-  /** Variables used by the program: the global's own additions, plus `roots` (timer and watch callbacks). */
-  usage(roots: { records: number; values: unknown[] }): number {
-    const walk = new Walk(this.native, this.options.closures !== false);
+  /** Variables used by the program: the global's own additions, `roots` (timer and watch callbacks), and `locals` of a running frame. */
+  usage(roots: { records: number; values: unknown[] }, locals: CapturedVariable[] = []): number {
+    const walk = new Walk(this.native, this.options.closures !== false, this.options.functions);
     let total = roots.records * TIMER_RECORD;
+    for (const local of locals) total += walk.capture(local);
     for (const key of Object.getOwnPropertyNames(this.global)) {
       const descriptor = Object.getOwnPropertyDescriptor(this.global, key)!;
       const value = "value" in descriptor ? descriptor.value : descriptor.get;
@@ -89,7 +111,7 @@ export class MemoryEstimator {
 
   /** E.getSizeOf(value): the variables of one value and what it references (closures not followed). */
   sizeOf(value: unknown): number {
-    const walk = new Walk(this.native, false);
+    const walk = new Walk(this.native, false, this.options.functions);
     return Math.max(1, walk.value(value) + walk.drain());
   }
 }
@@ -102,11 +124,30 @@ class Walk {
   private scopeKeys = new Set<string>();
   private ids = new WeakMap<object, number>();
   private nextId = 0;
+  /** Declaration → the values already counted for it. */
+  private captured = new Map<number, Set<unknown>>();
 
   constructor(
     private native: WeakSet<object>,
     private closures: boolean,
+    private oracle?: FunctionOracle,
   ) {}
+
+  /** A captured variable or local: its name and value, once per declaration and value. */
+  capture(variable: CapturedVariable): number {
+    let values = this.captured.get(variable.binding);
+    if (!values) this.captured.set(variable.binding, (values = new Set()));
+    if (values.has(variable.value)) return 0;
+    values.add(variable.value);
+    return this.property(variable.name, variable.value);
+  }
+
+  private valueKey(value: unknown): string {
+    if (!isObject(value)) return `${typeof value}:${String(value)}`;
+    let id = this.ids.get(value);
+    if (id === undefined) this.ids.set(value, (id = this.nextId++));
+    return `#${id}`;
+  }
 
   /** A property `key` holding `value`: the name variable plus the value. */
   property(key: string, value: unknown): number {
@@ -153,9 +194,18 @@ class Walk {
     // A host object that leaked in (a simulator bug) counts 1: never walk the host's heap.
     if (isHostObject(object)) return total;
     if (typeof object === "function") {
-      const source = Function.prototype.toString.call(object);
-      if (!source.endsWith("{ [native code] }")) total += chunks(source.length);
-      this.functions.push(object as Function);
+      const known = this.oracle?.(object as Function);
+      if (known && "parts" in known) {
+        // A bound function (or a clone): no text of its own; its parts count like one scope's variables.
+        if (this.closures) for (const [name, value] of known.parts) total += this.property(name, value);
+      } else if (known) {
+        total += chunks(known.sourceLength);
+        if (this.closures) for (const variable of known.captures) total += this.capture(variable);
+      } else {
+        const source = Function.prototype.toString.call(object);
+        if (!source.endsWith("{ [native code] }")) total += chunks(source.length);
+        this.functions.push(object as Function);
+      }
     } else if (ArrayBuffer.isView(object)) {
       total += this.value(object.buffer);
     }
@@ -191,13 +241,7 @@ class Walk {
   private scopeKey(scope: Record<string, unknown>): string {
     return Object.keys(scope)
       .sort()
-      .map((name) => {
-        const value = scope[name];
-        if (!isObject(value)) return `${name}=${typeof value}:${String(value)}`;
-        let id = this.ids.get(value);
-        if (id === undefined) this.ids.set(value, (id = this.nextId++));
-        return `${name}=#${id}`;
-      })
+      .map((name) => `${name}=${this.valueKey(scope[name])}`)
       .join(";");
   }
 }
@@ -209,13 +253,9 @@ function isHostObject(object: object): boolean {
 
 const byteLengthOfArrayBuffer = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength")!.get!;
 
-/** The byte length if `object` is an ArrayBuffer of any realm (a brand check, not the spoofable tag). */
+/** The byte length if `object` is an ArrayBuffer of any realm (a brand check, not the spoofable tag; no exception thrown). */
 function arrayBufferLength(object: object): number | undefined {
-  try {
-    return byteLengthOfArrayBuffer.call(object) as number;
-  } catch {
-    return undefined;
-  }
+  return types.isArrayBuffer(object) ? (byteLengthOfArrayBuffer.call(object) as number) : undefined;
 }
 
 /** A function's untouched `prototype`: an object whose only key is `constructor` pointing back. */
