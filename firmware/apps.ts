@@ -53,7 +53,7 @@ export interface Grant {
   timers: number;
   flash: number;
   packets?: { protocol: string; port: number; rx: number; tx: number; peer?: number };
-  /** Makes a fresh instance of the app (its modules' top-level code runs) and returns its `start`. */
+  /** Instantiates the app's modules (their top-level code runs) and returns its `start`; once, at boot. */
   load: () => unknown;
 }
 
@@ -78,7 +78,7 @@ export interface App {
   /** Milliseconds spent in upcalls, in all, and the longest one. */
   cpu: number;
   worst: number;
-  /** Variables its upcalls kept while memory was low (upcalls.ts). */
+  /** Variables charged to its upcalls since memory was last plentiful (health.ts). */
   grew: number;
   /** Console lines over its quota, dropped (services.ts). */
   logDropped: number;
@@ -167,6 +167,15 @@ function describe(error: unknown): string {
   }
 }
 
+/** Start the faulted `app` again after `delay` ms, unless something else happened to it meanwhile. */
+function restartAfter(app: App, delay: number): void {
+  hal.timers.after(delay, () => {
+    if (app.state !== "faulted") return;
+    app.restarts++;
+    startApp(hal, app);
+  });
+}
+
 /** Restart `app` after its back-off, or stop it after RETRIES faults. */
 function scheduleRestart(app: App): void {
   if (app.faults > RETRIES) {
@@ -177,14 +186,10 @@ function scheduleRestart(app: App): void {
   }
   const delay = BACKOFF_MS << (app.faults - 1);
   hal.log("kernel: app " + app.name + " faulted: " + app.error + "; restart " + app.faults + " of " + RETRIES + " in " + delay + " ms");
-  hal.timers.after(delay, () => {
-    if (app.state !== "faulted") return;
-    app.restarts++;
-    startApp(hal, app);
-  });
+  restartAfter(app, delay);
 }
 
-/** An upcall of `app` threw (or was interrupted): revoke everything it holds, restart it later (or stop it). */
+/** An upcall of `app` threw: revoke everything it holds, restart it later (or stop it). */
 export function fault(app: App, error: unknown): void {
   if (app.state !== "running") return;
   app.faults++;
@@ -206,11 +211,7 @@ export function restart(app: App, why: string): void {
   app.release = undefined;
   revokeAll(app.name, "restarted");
   hal.log("kernel: app " + app.name + " restarted: " + why);
-  hal.timers.after(0, () => {
-    if (app.state !== "faulted") return;
-    app.restarts++;
-    startApp(hal, app);
-  });
+  restartAfter(app, 0);
 }
 
 /** Stop `app` for good (until the next boot): revoke everything, no restart. */

@@ -1,14 +1,16 @@
 /**
- * Boot: board facts and resolved manifests → resource pools → grants →
- * capabilities → each app's start. The only place that wires hal → kernel
- * managers → apps (a Tock board's main.rs).
+ * Boot: taming → board facts and resolved manifests → resource pools → the
+ * watchdog's history and the kernel's tick → per app, in a callback of its
+ * own: its module instances, its capabilities, its start. The only place that
+ * wires hal → kernel managers → apps (a Tock board's main.rs).
  *
  * Usage: `boot()` once, from main.ts.
  *
  * Errors: an app whose requests conflict with an earlier app's (a pin, a
  * packet filter) or cannot be met (flash sectors, buffer budget) is refused
  * with a console line naming both apps and the resource; the others start.
- * An app that throws in `start` is faulted and restarted (apps.ts).
+ * An app that throws in `start` is faulted and restarted (apps.ts); one the
+ * watchdog quarantined is not started (health.ts).
  *
  * Contract: DESIGN.md §2–3; doc/xrd/xrd105-caps.md. The host reads the
  * kernel's state through the one global this publishes, `exo` (status.ts).

@@ -6,8 +6,9 @@
  *
  * Errors (thrown, with `code`): `after`/`every` past the quota throw EBUSY;
  * `every` with a period under FLOOR_MS (or not a number) throws EINVAL —
- * `after(0, fn)` is allowed (a scheduler yields with it); after revocation EREVOKED. A callback that is not
- * a function faults the app when it is due (that is its own upcall).
+ * `after(0, fn)` is allowed (a scheduler yields with it); after revocation
+ * EREVOKED. A callback that is not a function faults the app when it is due
+ * (that is its own upcall).
  *
  * Revocation: every live timer of the app is cancelled; the quota drops to
  * nothing inside the closures, so every copy of `after`/`every` throws.
