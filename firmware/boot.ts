@@ -90,14 +90,16 @@ export function boot(): void {
     log("kernel: app " + app.name + " is quarantined, not started");
   }
 
+  /** Every app has been loaded and started (below). */
+  let started = false;
   publish("exo", {
-    status: () => status(apps, SLICE_MS),
+    status: () => status(apps, SLICE_MS, started),
     reclaim: (app: string, name: string, ms: number, reason: string) => reclaim(apps, app, name, ms, reason || "the host asked"),
     unquarantine: (name: string) => (unquarantine(name) ? OK : ENOENT),
     deliver,
     transmit,
   });
-  startHealth(hal, apps);
+  startHealth(hal, apps, board.variables);
   // Each app is loaded and started in a timer callback of its own, after boot: an interruption
   // (too much recursion, out of memory: no catch sees it) then ends that callback only, and an
   // app's errors carry no frame of the boot (an error's stack quotes each frame's line). The
@@ -105,7 +107,10 @@ export function boot(): void {
   const queue = apps.filter((app) => app.state === "running");
   const startNext = () => {
     const app = queue.shift();
-    if (!app) return dropFactories();
+    if (!app) {
+      started = true;
+      return dropFactories();
+    }
     hal.timers.after(0, startNext);
     startApp(hal, app);
   };

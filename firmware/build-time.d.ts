@@ -6,6 +6,8 @@ declare module "exo:board" {
     /** The flash region the kernel hands out: absolute base, bytes, erase-sector bytes, sectors per ledger copy. */
     flash: { base: number; size: number; sector: number; ledger: number };
     led: number;
+    /** Variables the device has at least (the memory guard's total when the store reports fewer: a growing store). */
+    variables: number;
     /** Pins D0 .. D(pins-1) exist. */
     pins: number;
     /** Bytes of packet rings the kernel may hand out, over all apps. */

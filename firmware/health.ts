@@ -64,6 +64,8 @@ let suspicious = false;
 let stable = false;
 let tight = false;
 let total = 0;
+/** The variables the device has at least (a store that grows reports fewer until it must: the board says how many). */
+let least = 0;
 /** Variables in use at the last reading. */
 let last = 0;
 let reserve: Uint8Array | undefined;
@@ -107,7 +109,7 @@ function relieve(culprit: App | undefined): void {
  */
 export function readMemory(app?: App): void {
   const m = hal.system.memory();
-  total = m.total;
+  total = m.total > least ? m.total : least;
   if (app) app.grew += m.usage - last;
   last = m.usage;
   const free = total - m.usage;
@@ -140,7 +142,7 @@ export function after(app: App): void {
 export function interrupted(app: App): void {
   reserve = undefined;
   const m = hal.system.memory();
-  total = m.total;
+  total = m.total > least ? m.total : least;
   last = m.usage;
   const culprit = total - m.usage < total * CRITICAL ? topGrower() || app : app;
   if (culprit === app) {
@@ -153,10 +155,11 @@ export function interrupted(app: App): void {
   last = hal.system.collect();
 }
 
-/** Arm the watchdog and start the tick. */
-export function startHealth(h: Hal, list: App[]): void {
+/** Arm the watchdog and start the tick; `variables`: what the device has at least (the board's). */
+export function startHealth(h: Hal, list: App[], variables: number): void {
   hal = h;
   apps = list;
+  least = variables;
   const born = hal.now();
   hal.system.watchdog(WATCHDOG_S);
   readMemory();

@@ -13,9 +13,11 @@ import { FLOOR_MS } from "./timers.ts";
 import { extentOf, ledgerStatus, quarantined } from "./flash.ts";
 import { packetStatus } from "./packets.ts";
 
-export function status(apps: App[], slice: number) {
+/** `started`: every app has been loaded and started (each in a callback of its own after boot: boot.ts). */
+export function status(apps: App[], slice: number, started: boolean) {
   const ledger = ledgerStatus();
   return {
+    started,
     slice,
     floor: FLOOR_MS,
     apps: apps.map((app) => {

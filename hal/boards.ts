@@ -36,7 +36,12 @@ export interface Board {
   pins: number;
   /** The on-board LED pin, or -1. */
   led: number;
-  /** JsVars the interpreter has (ESP32: fixed; Linux: grows from 4096). */
+  /**
+   * JsVars the interpreter has: fixed on the ESP32. The Linux build's store
+   * grows from 4096 (or is fixed with VARIABLES=…): it counts as an ESP32's
+   * 16383 here, for the simulator and for the kernel's memory guard (which
+   * compares against at least this many, whatever the store reports now).
+   */
   variables: number;
   /** Bytes per JsVar. */
   bytesPerVariable: number;
@@ -70,7 +75,7 @@ export const boards: Record<string, Board> = {
     getFree: [{ addr: 0x10000000, length: 0x40000 }],
     pins: 33,
     led: 1,
-    variables: 4096,
+    variables: 16383,
     bytesPerVariable: 27,
   },
 };
@@ -92,5 +97,6 @@ export function deviceFacts(board: Board) {
     name: board.name,
     flash: { base: board.kernelFlash.base, size: board.kernelFlash.size, sector: board.chip.sectorSize },
     led: board.led,
+    variables: board.variables,
   };
 }

@@ -215,11 +215,14 @@ export function runInterpreter(bin: string, built: Extract<BuildOutcome, { kind:
     // Set before the bundle, so that it runs even if the bundle's top level throws or is interrupted.
     `var __hostLate=setTimeout(__hostStatus,${RUN_MS + 2000});`,
   ].join("\n");
-  // Set after the bundle: the run is timed from the end of the boot (the apps have started), like the simulator's.
+  // Set after the bundle: the run is timed from when every app has started (the kernel starts each in a
+  // callback of its own after boot: exo.status().started), like the simulator's.
   const after = [
     "clearTimeout(__hostLate);",
+    "var __hostWait=setInterval(function(){var s;try{s=exo.status().started}catch(e){s=true}if(!s)return;clearInterval(__hostWait);",
     ...(spec.host ?? []).map((a) => `setTimeout(function(){try{${a.js}}catch(e){print("HOSTERROR "+e)}},${a.at});`),
-    `setTimeout(__hostStatus,${RUN_MS});`,
+    `setTimeout(__hostStatus,${RUN_MS});},5);`,
+    `__hostLate=setTimeout(__hostStatus,${RUN_MS + 4000});`,
   ].join("\n");
   writeFileSync(join(dir, "run.js"), before + "\n" + built.code + "\n" + after + "\n");
   return new Promise((resolve) => {
