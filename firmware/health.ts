@@ -25,7 +25,7 @@
  * Memory. Reading it costs the interpreter a walk over every variable
  * (~640k instructions with 16383: more than an upcall), so it is read each
  * tick and after every MEMORY_EVERY_MS of upcall time (an app that allocates
- * fast also spends time: about 1500 variables at most between readings), and
+ * fast also spends time: about 2000 variables at most between readings), and
  * what changed is charged to the app whose upcall made the reading
  * (`app.grew`, zeroed while more than half is free). Below LOW free (a
  * quarter) the memory is read after every upcall; below CRITICAL (an eighth)
@@ -48,8 +48,12 @@ export const TICK_MS = 500;
 export const STABLE_MS = 20000;
 /** Unstable boots in a row, all blaming one app, that quarantine it. */
 export const RESETS = 3;
-/** Upcall time, ms, after which the memory is read again: an app that allocates fast also spends time doing it. */
-export const MEMORY_EVERY_MS = 5;
+/**
+ * Upcall time, ms, after which the memory is read again: an app that allocates fast also spends time
+ * doing it (~10k instructions a variable on the interpreter: about 2000 variables in 20 ms of x86 time),
+ * and a reading (~640k instructions) then costs ~3% of the upcalls' time.
+ */
+export const MEMORY_EVERY_MS = 20;
 /** Fractions of the variables free: below LOW every upcall is measured, below CRITICAL the top grower is stopped. */
 const LOW = 1 / 4;
 const CRITICAL = 1 / 8;

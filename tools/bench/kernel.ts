@@ -283,11 +283,19 @@ interface Interpreter {
   callgrind: boolean;
 }
 
+/**
+ * Code appended to a bundle that runs `js` once every app has started (the kernel starts each in a
+ * callback of its own after boot: `exo.status().started`) and what they queued then has run; for a
+ * script without the kernel, at the first tick.
+ */
+const afterStart = (js: string) =>
+  `\nvar __w=setInterval(function(){if(typeof exo!=="undefined"&&!exo.status().started)return;clearInterval(__w);setTimeout(function(){${js}},0)},0);\n`;
+
 /** One run on the interpreter: instructions (callgrind) or µs between two getTime() calls around the whole script. */
 function interpreterRun(it: Interpreter, bundleCode: string, after = ""): number {
-  // The kernel's tick and UDP sockets keep the event loop alive: quit once the boot's own timers and the
-  // appended code ran (from a timer: a quit() while the script loads is ignored).
-  const code = bundleCode + after + "setTimeout(quit, 0);\n";
+  // The kernel's tick and UDP sockets keep the event loop alive: quit once the apps have started and what
+  // they queued then (the loops) has run, and the appended code ran (a quit() while the script loads is ignored).
+  const code = bundleCode + after + afterStart("quit()");
   const dir = mkdtempSync(join(tmpdir(), "exo-bench-espruino-"));
   try {
     const wrapped = it.callgrind ? code : `var __t0=getTime();\n${code}\nprint("EXO-US "+((getTime()-__t0)*1e6));`;
@@ -312,7 +320,7 @@ function interpreterRun(it: Interpreter, bundleCode: string, after = ""): number
 function interpreterMemory(bin: string, code: string): number {
   const dir = mkdtempSync(join(tmpdir(), "exo-bench-espruino-"));
   try {
-    writeFileSync(join(dir, "bench.js"), code + '\nsetTimeout(function(){print("EXO-MEM "+process.memory().usage);quit()},0);');
+    writeFileSync(join(dir, "bench.js"), code + afterStart('print("EXO-MEM "+process.memory().usage);quit()'));
     const run = spawnSync(bin, ["bench.js"], { cwd: dir, input: "", encoding: "utf8", timeout: 60_000, killSignal: "SIGKILL" });
     const m = /EXO-MEM (\d+)/.exec(run.stdout);
     if (!m) throw new Error("no memory figure:\n" + run.stdout.slice(-2000));

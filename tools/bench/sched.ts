@@ -439,7 +439,7 @@ const timer = { after: function (ms, fn) { return setTimeout(fn, ms); }, every: 
 const services = { crc32: function (d) { return E.CRC32(d); }, now: Date.now, log: function (t) { print(t); } };
 const out = {};
 // What an app gets: the kernel's timer service (quota, upcall guard and timing) for one app.
-configure({ now: now, slice: 20, fault: function (app, e) { print("fault: " + e); }, overrun: function () {} });
+configure({ now: now, slice: 20, fault: function (app, e) { print("fault: " + e); }, overrun: function () {}, memory: function () { process.memory(false); }, memoryEvery: 20 });
 function kernelTimer() {
   const app = { name: "bench", state: "running", error: "", faults: 0, restarts: 0, overruns: 0, upcalls: 0, cpu: 0, worst: 0, withdrawn: [] };
   return grantTimers({ timers: { after: after, every: every, cancel: cancel } }, app, 2).cap;
