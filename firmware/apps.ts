@@ -34,7 +34,7 @@ import { ENOENT, OK } from "./errors.ts";
 import { grantExtent } from "./flash.ts";
 import { grantPackets } from "./packets.ts";
 import { grantPin } from "./pins.ts";
-import { servicesFor } from "./services.ts";
+import { printable, servicesFor } from "./services.ts";
 import { grantTimers } from "./timers.ts";
 import type { AppCaps, PinCap } from "./types.ts";
 import { upcall } from "./upcalls.ts";
@@ -196,7 +196,7 @@ export function fault(app: App, error: unknown): void {
   app.state = "faulted";
   app.release = undefined;
   revokeAll(app.name, "faulted");
-  app.error = describe(error);
+  app.error = printable(describe(error));
   scheduleRestart(app);
 }
 

@@ -13,8 +13,9 @@
  * LOG_LINE characters (longer ones are cut, marked "..."), an app may print
  * LOG_BURST lines at once and LOG_RATE a second after that; the rest are
  * dropped and counted (`app.logDropped`, in the status). A line always
- * starts with the app's name ("blinky: …"): an app cannot print a line that
- * looks like the kernel's or another app's.
+ * starts with the app's name ("blinky: …") and holds no control character
+ * (a new line shows as \n): an app cannot print a line that looks like the
+ * kernel's, another app's or the host's.
  *
  * Contract: firmware/types.ts `Services`; doc/xrd/xrd105-caps.md §Quotas.
  */
@@ -27,6 +28,13 @@ export const LOG_LINE = 200;
 export const LOG_BURST = 50;
 /** Lines a second, after the burst. */
 export const LOG_RATE = 20;
+
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+/** `text` on one console line: new lines shown as \n and \r, other control characters (terminal escapes) as "?". */
+export function printable(text: string): string {
+  return CONTROL.test(text) ? text.replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/[\x00-\x1f\x7f]/g, "?") : text;
+}
 
 export function servicesFor(hal: Hal, app: App): Services {
   const prefix = app.name + ": ";
@@ -50,6 +58,7 @@ export function servicesFor(hal: Hal, app: App): Services {
       tokens--;
       let line = typeof text === "string" ? text : "" + text;
       if (line.length > LOG_LINE) line = line.slice(0, LOG_LINE) + "...";
+      line = printable(line);
       hal.log(line.indexOf(prefix) === 0 ? line : prefix + line);
     },
   };

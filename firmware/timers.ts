@@ -5,8 +5,9 @@
  * Usage: `grantTimers(hal, app, quota)` → the Issued entry; `entry.cap` is the TimerCap.
  *
  * Errors (thrown, with `code`): `after`/`every` past the quota throw EBUSY;
- * `every` with a period under FLOOR_MS (or not a number) throws EINVAL —
- * `after(0, fn)` is allowed (a scheduler yields with it); after revocation
+ * `every` with a period under FLOOR_MS (or not a number) and `after` with a
+ * delay that is not a number throw EINVAL — `after(0, fn)` is allowed (a
+ * scheduler yields with it); after revocation
  * EREVOKED. A callback that is not a function faults the app when it is due
  * (that is its own upcall).
  *
@@ -41,7 +42,9 @@ export function grantTimers(hal: Hal, app: App, quota: number): Issued {
   const cap: TimerCap = {
     after: (ms, fn) => {
       if (count >= limit) refuse();
-      // No typeof here (the hop is every scheduler's hot path): after() has no floor, so a delay an object's valueOf changes gains nothing.
+      // typeof first: comparing an object would run its valueOf, app code inside this call, between the
+      // quota check and the count (it could call after or close again).
+      if (typeof ms !== "number") throw fail(EINVAL, "app " + app.name + ": timer delay of type " + typeof ms + " (give a number of ms)");
       const id = timers.after(ms > 0 ? ms : 0, () => {
         delete live[id];
         count--;

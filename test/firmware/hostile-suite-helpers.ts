@@ -278,6 +278,12 @@ export function breaches(o: Observed, spec: Spec): string[] {
   const found: string[] = [];
   const escapes = o.lines.filter((l) => /^[\w-]+: ESCAPE /.test(l) && !l.startsWith("witness:"));
   for (const l of escapes) found.push("app says " + l);
+  // Text the app wrote (it says "forged by <app>") that begins a line which is not the app's own nor the
+  // kernel's about it: a line forged as the kernel's or the witness's. (A forged status would be read first: the witness's state shows it.)
+  const own = (l: string) => l.startsWith(spec.name + ": ") || l.startsWith("kernel: app " + spec.name + " ") || l.startsWith("STATUS ");
+  for (const l of o.lines.filter((l) => l.includes("forged by " + spec.name) && !own(l)).slice(0, 5)) {
+    found.push("a forged console line: " + l.slice(0, 120));
+  }
   const tampered = o.lines.filter((l) => l.startsWith("witness: TAMPERED"));
   for (const l of tampered.slice(0, 5)) found.push("witness saw " + l.slice(9));
   if (!o.lines.includes("witness: started")) found.push("the witness never started");

@@ -125,6 +125,17 @@ export const SPECS: Spec[] = [
   { name: "misc-stack-secrets", cls: "10", tries: "other apps' source and constants from an error's stack" },
   { name: "crash-array-native", cls: "10", tries: "[].pop, [].slice, [].concat called with no this" },
   { name: "crash-string-native", cls: "10", tries: '"".slice, "".substr, a Uint8Array\'s slice called with no this' },
+  // Round 2: written against the mechanisms above, with their source in hand.
+  { name: "r2-builtin-valueof", cls: "1/4/8", tries: "Math.valueOf() and Object.clone() hand over a built-in as a value" },
+  { name: "r2-keys-named-fn", cls: "1/4/8", tries: "o[k] where k comes through a function expression's own name" },
+  { name: "r2-keys-prefix-inc", cls: "1/4/8", tries: 'o[++k]: Espruino\'s prefix ++ of "__proto__\\0" appends "1"' },
+  { name: "r2-unicode-alias", cls: "1/4/8", tries: "member names with \\u escapes a non-Unicode interpreter reads as NUL and \\xFF" },
+  { name: "r2-native-nul", cls: "10", tries: '[]["pop\\0"]: a built-in method by a name the native list did not hold, called detached' },
+  { name: "r2-crash-json-proto", cls: "10", tries: 'start returns JSON.parse(\'{"__proto__":0}\'): a prototype that is a number' },
+  { name: "r2-emit-zombie", cls: "9/10", tries: "on/emit listeners that throw unfaulted and run after the kernel stopped the app" },
+  { name: "r2-emit-memory", cls: "9", tries: "memory taken in emit listeners, charged to the witness" },
+  { name: "r2-timer-reentry", cls: "6/9", tries: "after() re-entered from its delay's valueOf: past the quota, across close()" },
+  { name: "r2-log-forge", cls: "5/10", tries: "new lines in log text and fault messages forge kernel, witness and host lines" },
 ];
 
 /** A few at a time: each build is mostly rollup and terser, which overlap well. */

@@ -130,6 +130,36 @@ describe("static verification of app code", () => {
     expect(why.some((w) => w.startsWith("3 "))).toBe(false);
   });
 
+  it("refuses what hands over a built-in or that the interpreter reads as another name", async () => {
+    const found = await problems({
+      "main.ts": [
+        "export function start(caps: any) {", // 1
+        "  const M: any = Math.valueOf();", // 2
+        "  const O: any = (Array as any).clone();", // 3
+        "  const e = Object.fromEntries([['a', 1]]);", // 4
+        "  const p = { '__proto__': 0 };", // 5
+        "  const q = (caps as any)['__proto__\\u0100'];", // 6
+        "  const r = (caps as any)['\\u01FFsco'];", // 7
+        "  (JSON as any).on('x', () => 0);", // 8
+        "  return [M, O, e, p, q, r, Math.max(1, 2), JSON.stringify(1), Object.keys(caps), caps.valueOf()];", // 9
+        "}",
+        "class K { __proto__() { return 1; } }", // 11
+        "export const k = K;",
+      ].join("\n"),
+    });
+    expect(found).toEqual(expect.arrayContaining([
+      "2:18 Math.valueOf", "3:19 Array.clone", "4:13 Object.fromEntries", '5:15 "__proto__"', '6:27 ["__proto__\\u0100"]', '7:27 ["\\u01FFsco"]',
+      "8:4 JSON.on", '11:11 "__proto__"',
+    ]));
+    expect(found.filter((p) => p.startsWith("9:"))).toEqual([]);
+  });
+
+  it("refuses names that are not ASCII (the ESP32's interpreter keeps one byte of each character)", async () => {
+    const found = await problems({ "main.ts": "const \u0100x = 1;\nexport function start() { return \u0100x; }\n" });
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((p) => p.endsWith(" \u0100x"))).toBe(true);
+  });
+
   it("refuses an entry without a `start` export", async () => {
     expect(await problems({ "main.ts": "export default function () {}\n" })).toEqual(["1:1 start"]);
   });
@@ -161,6 +191,27 @@ describe("computed keys: guarded unless provably harmless", () => {
     ].join("\n"));
     expect(out.match(/__exoK\(/g)).toHaveLength(7);
     expect(out).toContain("super[__exoK(k)]");
+  });
+
+  it("sees calls through a function expression's own name, and Espruino's prefix ++ of a string", () => {
+    const out = rewritten([
+      "const o = {};",
+      "const member = function inner(k, hop) { return hop ? inner('__pro' + 'to__', 0) : o[k]; };", // k gets a built string through `inner`
+      "const m = member(0, 1);",
+      "let s = '__proto__'; const a = o[++s];", // "__proto__1"? Espruino: a string, so guarded
+      "let n = 0; const b = o[++n] + o[n++] + o[--n];", // numbers stay unguarded
+      "export { m as start, a, b };",
+    ].join("\n"));
+    expect(out).toContain("o[__exoK(k)]");
+    expect(out).toContain("o[__exoK(++s)]");
+    expect(out).toContain("o[++n] + o[n++] + o[--n]");
+  });
+
+  it("checks emit called in place, and sends JSON.parse through its guard", () => {
+    const out = rewritten("const bus = {};\nconst p = JSON.parse('{}');\nexport function start(k) { bus.emit('x'); return [bus.emit, p]; }\n");
+    expect(out).toContain("__exoE(bus).emit('x')");
+    expect(out).toContain("__exoN(bus.emit)");
+    expect(out).toContain("const p = __exoJ('{}')");
   });
 
   it("turns `this` into a guarded value: inline where used once, one var where used more", () => {
@@ -202,11 +253,19 @@ const guardedApp = () =>
       "  const sly = { toString: () => (++calls === 2 ? 'a' : 'constructor') };",
       "  log('first ' + sly.toString());", // (also keeps the minifier from dropping toString)
       "  log('object key ' + typeof f[sly as unknown as string] + ' after ' + calls + ' toString call(s)');",
+      "  const bus: any = { own: { emit: (x: number) => x + 1 } };",
+      "  try { bus.on('x', () => log('emit ran')); bus.emit('x'); } catch (e) { log('emit refused ' + (e as { code?: number }).code); }",
+      "  log('own emit ' + bus.own.emit(1));",
+      "  log('json ' + JSON.parse('{\"a\":[1]}').a[0]);",
+      "  for (const t of ['{\"__proto__\":0}', '{\"\\\\u005f_proto__\":0}', '{\"_\\\\137proto__\":0}']) {",
+      "    try { log('json proto ' + typeof JSON.parse(t)); } catch (e) { log('json proto refused ' + (e as { code?: number }).code); }",
+      "  }",
+      "  log('two' + String.fromCharCode(10) + 'guarded: lines');",
       "}",
     ].join("\n"),
   });
 
-function expectGuarded(out: string[]): void {
+function expectGuarded(out: string[], platform: "simulator" | "interpreter"): void {
   expect(out).toContain("guarded: method this true, detached this undefined, callback this undefined");
   expect(out).toContain("guarded: key a number");
   for (const k of ["constructor", "__proto__", "<FF>sco", "bind", "__proto__<NUL>", "caller"]) expect(out).toContain(`guarded: key ${k} refused ${EACCES}`);
@@ -217,6 +276,15 @@ function expectGuarded(out: string[]): void {
   expect(out).toContain("guarded: called in place 2 2");
   // the guard made the key a string once ("a"); a second conversion would have given "constructor"
   expect(out).toContain("guarded: object key number after 2 toString call(s)");
+  // the interpreter's emit would run the listener outside the kernel (the simulator's objects have no on/emit: a TypeError)
+  expect(out).not.toContain("guarded: emit ran");
+  if (platform === "interpreter") expect(out).toContain(`guarded: emit refused ${EACCES}`);
+  expect(out).toContain("guarded: own emit 2");
+  expect(out).toContain("guarded: json 1");
+  expect(out.filter((l) => l === `guarded: json proto refused ${EACCES}`)).toHaveLength(3);
+  // one log call is one console line: a new line inside it is shown, not obeyed
+  expect(out).toContain("guarded: two\\nguarded: lines");
+  expect(out).not.toContain("guarded: lines");
 }
 
 describe("the guards at run time", () => {
@@ -227,7 +295,7 @@ describe("the guards at run time", () => {
     const device = new SimDevice({ board: findBoard("esp32"), seed: 1 });
     device.boot(readFileSync(file, "utf8"), { file });
     device.run(10);
-    expectGuarded(device.console.map((c) => c.line));
+    expectGuarded(device.console.map((c) => c.line), "simulator");
   });
 
   it.skipIf(!bin)("the same on the real interpreter (ESPRUINO_BIN)", async () => {
@@ -236,7 +304,7 @@ describe("the guards at run time", () => {
     await buildDevice({ root, board: "linux", apps: ["guarded"], appDirs: [app.parent], out: file });
     writeFileSync(join(app.parent, "run.js"), "echo(0);\n" + readFileSync(file, "utf8") + "\nsetTimeout(function(){quit()},100);\n");
     const run = spawnSync(bin!, ["run.js"], { cwd: app.parent, input: "", timeout: 20_000, killSignal: "SIGKILL", encoding: "utf8" });
-    expectGuarded(run.stdout.replace(/\r/g, "").split("\n"));
+    expectGuarded(run.stdout.replace(/\r/g, "").split("\n"), "interpreter");
     expect(run.stdout).not.toMatch(/Uncaught|ASSERT/);
   });
 });

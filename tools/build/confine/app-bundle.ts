@@ -34,7 +34,7 @@ import { analyze, type Analysis } from "../../gate/scope.ts";
 import { createLocator } from "../../gate/sourcemap.ts";
 import { typescript } from "../transpile.ts";
 import { checkConfined } from "./check.ts";
-import { GLOBAL, KEY_GUARD, NATIVE_GUARD, rewriteConfined } from "./rewrite.ts";
+import { EMIT_GUARD, GLOBAL, JSON_GUARD, KEY_GUARD, NATIVE_GUARD, noGuards, rewriteConfined, type GuardCounts } from "./rewrite.ts";
 
 export interface ConfineProblem {
   app: string;
@@ -69,8 +69,8 @@ export interface BundledApps {
   /** Per app (in the order given): the factories it needs, dependencies first, as indices into `factories`, and each one's arguments. */
   apps: { name: string; chunks: { factory: number; deps: number[] }[] }[];
   problems: ConfineProblem[];
-  /** How many guards the rewrite added (computed keys, uses of `this`). */
-  guards: { keys: number; natives: number; thisUses: number };
+  /** How many guards the rewrite added (computed keys, uses of `this`, …). */
+  guards: GuardCounts;
   /** Every module bundled, as real paths. */
   modules: string[];
 }
@@ -200,9 +200,9 @@ export async function bundleApps(apps: AppInput[], options: BundleAppsOptions): 
       }
     }
     const modules = [...new Set(plain.flatMap((c) => Object.keys(c.modules)))];
-    if (problems.length) return { factories: [], apps: [], problems: dedupe(problems), guards: { keys: 0, natives: 0, thisUses: 0 }, modules };
+    if (problems.length) return { factories: [], apps: [], problems: dedupe(problems), guards: noGuards(), modules };
 
-    const guards = { keys: 0, natives: 0, thisUses: 0 };
+    const guards = noGuards();
     const factories: Factory[] = [];
     const factoryPlugin: Plugin = {
       name: "exo-module-factories",
@@ -210,9 +210,7 @@ export async function bundleApps(apps: AppInput[], options: BundleAppsOptions): 
         // The chunks of `plain`, before rollup's last touches: parsed again so that offsets match.
         const program = parse(code, { ecmaVersion: "latest", sourceType: "module" }) as Program;
         const out = toFactory(code, program, analyze(program), root, confine);
-        guards.keys += out.guards.keys;
-        guards.natives += out.guards.natives;
-        guards.thisUses += out.guards.thisUses;
+        for (const k of Object.keys(guards) as (keyof GuardCounts)[]) guards[k] += out.guards[k];
         void chunk;
         return { code: out.code, map: out.map };
       },
@@ -269,7 +267,7 @@ function isAssigned(a: Analysis, id: import("acorn").Identifier): boolean {
  */
 function toFactory(code: string, program: Program, analysis: Analysis, root: string, confine: boolean) {
   const s = new MagicString(code);
-  const guards = confine ? rewriteConfined(s, analysis) : { keys: 0, natives: 0, thisUses: 0 };
+  const guards = confine ? rewriteConfined(s, analysis) : noGuards();
   const deps: string[] = [];
   const bindings: string[] = [];
   const exports: string[] = [];
@@ -293,9 +291,10 @@ function toFactory(code: string, program: Program, analysis: Analysis, root: str
   }
   const path = (file: string) => JSON.stringify(join(root, file));
   s.prepend(
-    `import { key as __exoKey, native as __exoNative } from ${path("firmware/confine.ts")};\n` +
+    `import { key as __exoKey, native as __exoNative, emitter as __exoEmitter, json as __exoJson } from ${path("firmware/confine.ts")};\n` +
       `import { root as __exoRoot } from ${path("hal/espruino/realm.ts")};\n` +
-      `export let factory = function (${deps.join(", ")}) {\nvar ${GLOBAL} = __exoRoot, ${KEY_GUARD} = __exoKey, ${NATIVE_GUARD} = __exoNative${bindings.map((b) => ", " + b).join("")};\n`,
+      `export let factory = function (${deps.join(", ")}) {\nvar ${GLOBAL} = __exoRoot, ${KEY_GUARD} = __exoKey, ${NATIVE_GUARD} = __exoNative, ` +
+      `${EMIT_GUARD} = __exoEmitter, ${JSON_GUARD} = __exoJson${bindings.map((b) => ", " + b).join("")};\n`,
   );
   s.append(`\nreturn {${exports.join(",")}};\n};\nexport function drop() {\n  factory = undefined;\n}\n`);
   return { code: s.toString(), map: s.generateMap({ hires: true }), guards };

@@ -14,20 +14,24 @@
  *  - `arguments` outside a non-arrow function (at the top level it would be
  *    the kernel's loader's);
  *  - a forbidden member name (constructor, __proto__, prototype, bind,
- *    replaceWith, caller, callee, arguments, \xFF…, anything with a NUL) in
+ *    replaceWith, caller, callee, arguments, \xFF…, judged up to a NUL and
+ *    byte by byte as the interpreter reads it: dialect.ts deviceName) in
  *    `a.b`, `a["b"]`, object literal keys and class members, and
  *    `Object.defineProperty` with a key that is not such a literal;
  *  - `super.x = …` (writes the parent class's prototype on Espruino);
  *  - `this` outside a function (the loader's `this` is the global object);
  *    `this` inside functions is allowed and guarded at run time (rewrite.ts);
- *  - declaring a name that starts with `__exo` (the guards' names);
+ *  - declaring a name that starts with `__exo` (the guards' names), or a
+ *    name that is not ASCII;
+ *  - `__proto__` as an object literal's or class's key (Espruino sets the
+ *    prototype, whatever the value);
  *  - `import()` and `import.meta`.
  * Computed member keys that are not literals, and reads that could take a
  * built-in method off its object, are guarded at run time (rewrite.ts), not
  * refused.
  */
 import type * as acorn from "acorn";
-import { BUILTINS, RESERVED_PREFIX, forbiddenMember, refusedGlobal } from "./dialect.ts";
+import { BUILTINS, RESERVED_PREFIX, deviceName, forbiddenMember, refusedGlobal } from "./dialect.ts";
 import { staticKeyName, type AnyNode, type Analysis } from "../../gate/scope.ts";
 
 export interface ConfineProblem {
@@ -38,8 +42,12 @@ export interface ConfineProblem {
   why: string;
 }
 
-/** A member name as a person can read it: quoted, with bytes past ASCII as \xNN. */
-const quoted = (name: string): string => JSON.stringify(name).replace(/[\u007f-\uffff]/g, (c) => "\\x" + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0"));
+/** A member name as a person can read it: quoted, with characters past ASCII as \xNN or \uNNNN. */
+const quoted = (name: string): string =>
+  JSON.stringify(name).replace(/[\u007f-\uffff]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff ? "\\u" + code.toString(16).toUpperCase().padStart(4, "0") : "\\x" + code.toString(16).toUpperCase();
+  });
 
 /** A member expression that is called right there (`a.pop()`): its value is not taken. */
 export function calledInPlace(a: Analysis, member: AnyNode): boolean {
@@ -121,7 +129,7 @@ export function checkConfined(a: Analysis): ConfineProblem[] {
       if (member === null) refuse(parent, name + "[…]", "a built-in's members are named in the source, not computed");
       else if (!use.statics) refuse(parent, name + "." + member, `${name} has no members apps may use this way`);
       else if (forbiddenMember(member)) refuse(parent, name + "." + member, forbiddenMember(member)!);
-      else if (use.denied?.[member]) refuse(parent, name + "." + member, use.denied[member]!);
+      else if (use.denied && Object.hasOwn(use.denied, deviceName(member))) refuse(parent, name + "." + member, use.denied[deviceName(member)]!);
       else if (isWritten(a, parent)) refuse(parent, name + "." + member, "a built-in is shared by the kernel and every app: its members cannot be assigned or deleted");
       else if (name === "Object" && member === "defineProperty") checkDefineProperty(a, parent, refuse);
       continue;
@@ -147,8 +155,10 @@ export function checkConfined(a: Analysis): ConfineProblem[] {
       case "Property":
       case "MethodDefinition":
       case "PropertyDefinition": {
+        // An object literal's or class's own key: "__proto__" there sets the prototype on Espruino (to a number: a crash).
         const member = staticKeyName(node.key, node.computed);
-        if (member !== null && member.charCodeAt(0) === 0xff) refuse(node.key, quoted(member), forbiddenMember(member)!);
+        const name = member === null ? null : deviceName(member);
+        if (name !== null && (name.charCodeAt(0) === 0xff || name === "__proto__")) refuse(node.key, quoted(member!), forbiddenMember(member!)!);
         break;
       }
       case "ThisExpression":
@@ -161,6 +171,8 @@ export function checkConfined(a: Analysis): ConfineProblem[] {
         refuse(node, node.meta.name + "." + node.property.name, "not available on the device");
         break;
       case "Identifier": {
+        // The ESP32's interpreter keeps one byte of each character: `x\u0100` would be another name there.
+        if (/[^\x00-\x7f]/.test(node.name)) refuse(node, node.name, "names must be ASCII: the ESP32's interpreter (no Unicode) reads other characters as other names");
         const decl = a.declOf.get(node);
         if (decl && node.name.startsWith(RESERVED_PREFIX)) refuse(node, node.name, `names starting with ${RESERVED_PREFIX} are reserved for the kernel's guards`);
         break;

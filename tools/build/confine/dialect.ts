@@ -52,16 +52,38 @@ export const NATIVE_METHODS: ReadonlySet<string> = new Set([
 export const HIDDEN_PREFIX = 0xff;
 
 /**
- * A member name confined code may not use, and why; undefined when it may.
- * The interpreter compares names only up to a NUL ("__proto__\0" is
- * __proto__), so the part before one is what is judged.
+ * A name as the interpreter compares it: the ESP32's build has no Unicode,
+ * and its lexer keeps the low byte of a `\uXXXX` escape ("\u0100" is a NUL,
+ * "\u01FF" is \xFF), and names are compared only up to a NUL
+ * ("__proto__\0" is __proto__).
  */
+export function deviceName(full: string): string {
+  let name = "";
+  for (let i = 0; i < full.length; i++) {
+    const c = full.charCodeAt(i) & 0xff;
+    if (c === 0) break;
+    name += String.fromCharCode(c);
+  }
+  return name;
+}
+
+/** Is `name` (as the interpreter reads it) one of the built-in methods of NATIVE_METHODS? */
+export const nativeMethod = (name: string): boolean => NATIVE_METHODS.has(deviceName(name));
+
+/**
+ * `emit` queues an object's listeners (registered with `on`) to run after
+ * the current callback, outside any upcall: no fault, no CPU or memory
+ * charged to the app, code running after the kernel stopped it. A call of
+ * a member by this name is checked at run time: it must not be the native.
+ */
+export const EMIT = "emit";
+
+/** A member name confined code may not use, and why; undefined when it may. Judged as the interpreter reads it (deviceName). */
 export function forbiddenMember(full: string): string | undefined {
-  const nul = full.indexOf("\0");
-  const name = nul < 0 ? full : full.slice(0, nul);
+  const name = deviceName(full);
   if (name.charCodeAt(0) === HIDDEN_PREFIX) return "names starting with \\xFF are the interpreter's hidden members (a function's code and scope)";
   if (!FORBIDDEN_MEMBERS.has(name)) return undefined;
-  if (nul >= 0) return "the interpreter compares names only up to a NUL: this is " + name;
+  if (name !== full) return "the interpreter reads this name as " + name + " (up to a NUL, the low byte of each character)";
   if (name === "bind") return "a copy made with bind outlives revocation on Espruino: use an arrow function";
   if (name === "replaceWith") return "replaceWith runs code in another function's scope";
   if (name === "caller" || name === "callee" || name === "arguments") return "reaches the calling frames (on the simulator's V8)";
@@ -88,7 +110,14 @@ export interface BuiltinUse {
 }
 
 const REFLECTION = "returns or changes prototypes and hidden members, which the kernel and other apps share";
-const CONSTRUCTOR: BuiltinUse = { call: true, construct: true, instance: true, statics: true };
+const SELF = "returns the built-in itself (or a copy with its statics), which the kernel and other apps share";
+const EVENTS = "the interpreter runs a built-in's listeners outside the kernel's guard";
+/** Every built-in is an object: the members all objects and functions inherit that hand it over or queue code. */
+const INHERITED: Record<string, string> = {
+  valueOf: SELF, clone: SELF, on: EVENTS, addListener: EVENTS, prependListener: EVENTS, emit: EVENTS,
+  removeListener: EVENTS, removeAllListeners: EVENTS,
+};
+const CONSTRUCTOR: BuiltinUse = { call: true, construct: true, instance: true, statics: true, denied: INHERITED };
 const FUNCTION: BuiltinUse = { call: true };
 
 /**
@@ -106,6 +135,8 @@ export const BUILTINS: Readonly<Record<string, BuiltinUse>> = {
   Object: {
     ...CONSTRUCTOR,
     denied: {
+      ...INHERITED,
+      fromEntries: "a key \"__proto__\" sets the prototype on Espruino (a number there crashes the interpreter): build the object with a loop",
       getPrototypeOf: REFLECTION, setPrototypeOf: REFLECTION, getOwnPropertyDescriptor: REFLECTION,
       getOwnPropertyDescriptors: REFLECTION, getOwnPropertyNames: REFLECTION, defineProperties: REFLECTION,
     },
@@ -114,8 +145,8 @@ export const BUILTINS: Readonly<Record<string, BuiltinUse>> = {
   String: CONSTRUCTOR,
   Number: CONSTRUCTOR,
   Boolean: CONSTRUCTOR,
-  Math: { statics: true },
-  JSON: { statics: true },
+  Math: { statics: true, denied: INHERITED },
+  JSON: { statics: true, denied: INHERITED },
   Date: CONSTRUCTOR,
   RegExp: CONSTRUCTOR,
   Error: CONSTRUCTOR,

@@ -23,7 +23,7 @@
  * fixed point from the top (PRIM), so cycles settle at the safe answer.
  */
 import type * as acorn from "acorn";
-import { NATIVE_METHODS, forbiddenMember } from "./dialect.ts";
+import { forbiddenMember, nativeMethod } from "./dialect.ts";
 import { isFunction, type AnyNode, type Analysis, type Decl } from "../../gate/scope.ts";
 
 const PRIM = 2;
@@ -83,7 +83,7 @@ export function keySafety(a: Analysis): (node: AnyNode) => boolean {
         if (node.left.type === "Identifier") write(declOfId(node.left), node);
         break;
       case "UpdateExpression":
-        if (node.argument.type === "Identifier") write(declOfId(node.argument), PRIM);
+        if (node.argument.type === "Identifier") write(declOfId(node.argument), isPrefixIncrement(node) ? node : PRIM);
         break;
       case "ForInStatement":
       case "ForOfStatement":
@@ -92,21 +92,21 @@ export function keySafety(a: Analysis): (node: AnyNode) => boolean {
     }
   }
 
-  // A function stays "direct" only if every reference to its name is a plain call of it.
+  // A function expression's own name calls it too (`const f = function g() { g(…) }`).
+  for (const fn of [...direct.values()]) {
+    const own = fn.type === "FunctionExpression" && fn.id ? a.declOf.get(fn.id) : undefined;
+    if (own) direct.set(own, fn);
+  }
+  // A function stays "direct" only if every reference to each of its names is a plain call of it.
+  const escaped = new Set<Fn>();
   for (const ref of a.refs) {
-    const decl = ref.decl;
-    if (!decl || !direct.has(decl)) continue;
+    const fn = ref.decl && direct.get(ref.decl);
+    if (!fn) continue;
     const parent = a.parentOf.get(ref.id);
-    if (parent?.type === "CallExpression" && parent.callee === ref.id) {
-      const fn = direct.get(decl)!;
-      calls.set(fn, [...(calls.get(fn) ?? []), parent]);
-    } else {
-      direct.delete(decl);
-    }
+    if (parent?.type === "CallExpression" && parent.callee === ref.id) calls.set(fn, [...(calls.get(fn) ?? []), parent]);
+    else escaped.add(fn);
   }
-  for (const fn of direct.values()) {
-    if (usesArguments(a, fn)) for (const [d, f] of direct) if (f === fn) direct.delete(d);
-  }
+  for (const [d, fn] of direct) if (escaped.has(fn) || usesArguments(a, fn)) direct.delete(d);
   const directFns = new Set(direct.values());
 
   const declKind = (decl: Decl): Kind => {
@@ -117,12 +117,12 @@ export function keySafety(a: Analysis): (node: AnyNode) => boolean {
   const expr = (node: AnyNode): Kind => {
     switch (node.type) {
       case "Literal":
-        if (typeof node.value === "string") return forbiddenMember(node.value) || NATIVE_METHODS.has(node.value) ? UNKNOWN : SAFE;
+        if (typeof node.value === "string") return forbiddenMember(node.value) || nativeMethod(node.value) ? UNKNOWN : SAFE;
         if ("regex" in node && node.regex) return UNKNOWN;
         if (typeof node.value === "bigint") return UNKNOWN;
         return PRIM;
       case "TemplateLiteral":
-        return node.expressions.length === 0 && !forbiddenMember(node.quasis[0]?.value.cooked ?? "") && !NATIVE_METHODS.has(node.quasis[0]?.value.cooked ?? "") ? SAFE : UNKNOWN;
+        return node.expressions.length === 0 && !forbiddenMember(node.quasis[0]?.value.cooked ?? "") && !nativeMethod(node.quasis[0]?.value.cooked ?? "") ? SAFE : UNKNOWN;
       case "Identifier": {
         const ref = a.refOf.get(node);
         if (!ref) return UNKNOWN;
@@ -132,7 +132,8 @@ export function keySafety(a: Analysis): (node: AnyNode) => boolean {
       case "UnaryExpression":
         return node.operator === "typeof" ? SAFE : PRIM;
       case "UpdateExpression":
-        return PRIM;
+        // Espruino's `++k` of a string appends "1" ("__proto__\0" + "1" is read as __proto__); k++ and --k are numbers.
+        return isPrefixIncrement(node) && expr(node.argument as AnyNode) !== PRIM ? UNKNOWN : PRIM;
       case "BinaryExpression":
         if (NUMERIC_OPS.has(node.operator) || BOOLEAN_OPS.has(node.operator)) return PRIM;
         if (node.operator === "+") return expr(node.left) === PRIM && expr(node.right) === PRIM ? PRIM : UNKNOWN;
@@ -229,6 +230,8 @@ export function keySafety(a: Analysis): (node: AnyNode) => boolean {
   }
   return (node) => expr(node) >= SAFE;
 }
+
+const isPrefixIncrement = (node: acorn.UpdateExpression): boolean => node.prefix && node.operator === "++";
 
 function enclosingFunction(a: Analysis, node: AnyNode): Fn | undefined {
   for (let p = a.parentOf.get(node); p; p = a.parentOf.get(p)) if (isFunction(p)) return p;

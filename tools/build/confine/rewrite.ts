@@ -17,6 +17,10 @@
  *    `o.pop` with a NATIVE_METHODS name) and that escapes (not called in
  *    place, not used as data) becomes `N(o.pop)`: N refuses a native function
  *    (called on anything but its own kind, one crashes the interpreter).
+ *  - `o.emit(…)` becomes `E(o).emit(…)`: E refuses the native emit, which
+ *    runs listeners outside the kernel's guard (dialect.ts EMIT).
+ *  - `JSON.parse(t)` becomes `J(t)`: J refuses text with a key the
+ *    interpreter would make the prototype (firmware/confine.ts json).
  *
  * Usage: `rewriteConfined(magic, analysis)` edits the MagicString of the code
  * the analysis was made of; returns how many guards it wrote.
@@ -24,8 +28,8 @@
 import type MagicString from "magic-string";
 import { isFunction, type AnyNode, type Analysis } from "../../gate/scope.ts";
 import { staticKeyName } from "../../gate/scope.ts";
-import { usedInPlace } from "./check.ts";
-import { NATIVE_METHODS } from "./dialect.ts";
+import { calledInPlace, usedInPlace } from "./check.ts";
+import { EMIT, deviceName, nativeMethod } from "./dialect.ts";
 import { keySafety } from "./keys.ts";
 
 /** Names the loader binds for the guards (firmware/confine.ts, hal/espruino/realm.ts). */
@@ -33,16 +37,32 @@ export const KEY_GUARD = "__exoK";
 /** The check of a read whose value escapes and could be a built-in method: refuses a native function. */
 export const NATIVE_GUARD = "__exoN";
 export const GLOBAL = "__exoG";
+/** `o.emit(…)` becomes `E(o).emit(…)`: E refuses an object whose emit is the native (dialect.ts EMIT). */
+export const EMIT_GUARD = "__exoE";
+/** `JSON.parse` becomes J (firmware/confine.ts json): text with a key "__proto__" is refused. */
+export const JSON_GUARD = "__exoJ";
 const THIS = "__exoT";
 /** Uses of `this` in one function above which one `var` is cheaper than a test per use. */
 const INLINE_THIS_USES = 1;
 
 const guardedThis = `(this===${GLOBAL}?void 0:this)`;
 
-export function rewriteConfined(s: MagicString, a: Analysis): { keys: number; natives: number; thisUses: number } {
+/** How many guards of each kind a rewrite wrote. */
+export interface GuardCounts {
+  keys: number;
+  natives: number;
+  thisUses: number;
+  emits: number;
+  jsons: number;
+}
+export const noGuards = (): GuardCounts => ({ keys: 0, natives: 0, thisUses: 0, emits: 0, jsons: 0 });
+
+export function rewriteConfined(s: MagicString, a: Analysis): GuardCounts {
   const safe = keySafety(a);
   let keys = 0;
   let natives = 0;
+  let emits = 0;
+  let jsons = 0;
   // Computed keys first (inner edits before outer ones keep MagicString's positions simple).
   for (const node of a.nodes) {
     // `super[k]` too: on Espruino it is the parent class's prototype's member (k = "__proto__": Object.prototype).
@@ -56,10 +76,19 @@ export function rewriteConfined(s: MagicString, a: Analysis): { keys: number; na
       keys++;
     }
     // A value that could be a built-in method taken off its object: checked where it escapes.
-    if ((!keySafe || (name !== null && NATIVE_METHODS.has(name))) && !usedInPlace(a, node)) {
+    if ((!keySafe || (name !== null && nativeMethod(name))) && !usedInPlace(a, node)) {
       s.appendLeft(node.start, NATIVE_GUARD + "(");
       s.prependRight(node.end, ")");
       natives++;
+    } else if (name !== null && deviceName(name) === EMIT && node.object.type !== "Super" && calledInPlace(a, node)) {
+      s.appendLeft(node.object.start, EMIT_GUARD + "(");
+      s.prependRight(node.object.end, ")");
+      emits++;
+    }
+    // JSON.parse, the global (check.ts refuses any other use of the name JSON but its statics).
+    if (name === "parse" && node.object.type === "Identifier" && node.object.name === "JSON" && !a.refOf.get(node.object)?.decl) {
+      s.overwrite(node.start, node.end, JSON_GUARD, { contentOnly: true });
+      jsons++;
     }
   }
 
@@ -82,7 +111,7 @@ export function rewriteConfined(s: MagicString, a: Analysis): { keys: number; na
       for (const t of list) s.overwrite(t.start, t.end, guardedThis, { contentOnly: true });
     }
   }
-  return { keys, natives, thisUses };
+  return { keys, natives, thisUses, emits, jsons };
 }
 
 /** The non-arrow function (or class field) whose `this` a ThisExpression is. */
