@@ -17,7 +17,10 @@ import { get32, put32 } from "../../libos/fs/format.ts";
 import { create } from "../../libos/sched/coop.ts";
 
 const PERIOD = 200;
+/** Bytes per file at most (less on a small extent: see limit()). */
 const LIMIT = 1024;
+/** Flash bytes one synced 8-byte sample takes: a DATA record (tag, offset, 8 bytes, CRC). */
+const COST = 20;
 const NAMES = ["log.a", "log.b"];
 /** Every how many samples a "synced" line is printed. */
 const SAY = 5;
@@ -50,6 +53,17 @@ function scan(fs: Fs, name: string): number[] | undefined {
   return records ? [first, last, records, intact] : undefined;
 }
 
+/**
+ * Bytes per file that fit the extent: both files, as records, in the sectors
+ * the fs lets data use (all but its 2-sector reserve and the head being
+ * filled), less each sector's header and snapshot. 1024 on 6 x 4 KiB; on the
+ * Linux board's 6 x 1 KiB, 1024 would need 5 KiB of records in 3.7 KiB.
+ */
+function limit(sector: number, count: number): number {
+  const room = (count - 3) * (sector - 24 - 64);
+  return Math.max(8, Math.min(LIMIT, Math.floor(room / 2 / COST) * 8));
+}
+
 export function start(caps: AppCaps): void {
   const say = caps.services.log;
   let mounted = fsMount(caps.flash!, caps.services);
@@ -74,24 +88,33 @@ export function start(caps: AppCaps): void {
     say("logger: recovered " + count + " samples #" + (older ? older[0] : newer[0]) + "..#" + newer[1] + (intact ? ", intact" : ", DAMAGED"));
   } else say("logger: empty log, starting at #0");
 
+  const max = limit(caps.flash!.sector, caps.flash!.count);
   let h = fileOpen(fs, NAMES[current], OPEN_APPEND | OPEN_CREATE);
   if (h < 0) throw new Error("logger: open failed " + h);
   const record = new Uint8Array(8);
+  const rotate = () => {
+    // The other file goes, writing moves to it (its first record marks it the newer one).
+    fileClose(fs, h);
+    current ^= 1;
+    fsRemove(fs, NAMES[current]);
+    h = fileOpen(fs, NAMES[current], OPEN_APPEND | OPEN_CREATE);
+    if (h < 0) throw new Error("logger: open failed " + h);
+  };
   const s = create(caps.timer, caps.services);
   s.spawn("sample", (t) => {
     if (t.runs === 0) return PERIOD;
-    if (fileSize(fs, h) >= LIMIT) {
-      // Rotate: the other file goes, writing moves to it (its first record marks it the newer one).
-      fileClose(fs, h);
-      current ^= 1;
-      fsRemove(fs, NAMES[current]);
-      h = fileOpen(fs, NAMES[current], OPEN_APPEND | OPEN_CREATE);
-      if (h < 0) throw new Error("logger: open failed " + h);
-    }
+    if (fileSize(fs, h) >= max) rotate();
     put32(record, 0, next);
     put32(record, 4, sensor(next));
-    const wrote = fileWrite(fs, h, record);
-    const synced = fileSync(fs, h);
+    let wrote = fileWrite(fs, h, record);
+    let synced = wrote === 8 ? fileSync(fs, h) : wrote;
+    if ((wrote < 0 || synced < 0) && fileSize(fs, h) > 0) {
+      // Full (ENOSPC stays until space is freed): give up the older file early, then try once more.
+      say("logger: full at " + fileSize(fs, h) + " bytes, rotating early");
+      rotate();
+      wrote = fileWrite(fs, h, record);
+      synced = wrote === 8 ? fileSync(fs, h) : wrote;
+    }
     if (wrote !== 8 || synced < 0) say("logger: write failed " + wrote + "/" + synced);
     else if (next % SAY === 0) say("logger: #" + next + " synced");
     next++;
@@ -99,5 +122,5 @@ export function start(caps: AppCaps): void {
   });
   // Garbage collection in idle time, a step at a time, so writes rarely pay for it.
   s.idle(() => fsGc(fs, 1) > 0);
-  say("logger: a sample every " + PERIOD + " ms into " + NAMES[current]);
+  say("logger: a sample every " + PERIOD + " ms into " + NAMES[current] + ", " + max + " bytes a file");
 }

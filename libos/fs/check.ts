@@ -9,8 +9,11 @@
  * on flash is reported, not thrown.
  */
 import type { Fs, FsGcCounters } from "./fs.ts";
-import { K_LIVE, crcOk, freeCount, nameAt, recRead, secIndex, slotFind, winAt } from "./fs.ts";
-import { HEADER, S_DIRTY, S_LOST, S_READY, S_USED, T_DATA, T_MOVE, T_NAME, T_SNAP, get32, pad4 } from "./format.ts";
+import { K_LIVE, crcOk, freeCount, infoOf, recOk, recRead, secIndex, slotFind, winAt } from "./fs.ts";
+import {
+  FS_FORMAT_VERSION, HEADER, MAGIC, S_DIRTY, S_LOST, S_READY, S_USED, T_DATA, T_MOVE, T_NAME, T_SNAP,
+  geometryWord, get32, pad4,
+} from "./format.ts";
 
 /** Problem kinds in FsReport.problems; each entry is [kind, a, b, c]. */
 /** A record fails its CRC and valid records follow it (not a cut write): [1, sector, offset in sector, 0]. */
@@ -23,6 +26,16 @@ export const CHECK_SHORT_FILE = 3;
 export const CHECK_BAD_NAME = 4;
 /** A sector in the log does not open with a snapshot: [5, sector, seq, 0]. */
 export const CHECK_NO_SNAPSHOT = 5;
+/**
+ * Records with valid CRCs that the file system no longer sees: [6, sector,
+ * offset of the first, how many]. They sit in a sector outside the log that
+ * is newer than its head (mount could not use it: its header or snapshot is
+ * damaged), or hold file data past the file's size or a file id never
+ * handed out. Damage, never a cut write.
+ */
+export const CHECK_LOST_RECORDS = 6;
+/** A record whose CRC is valid but whose fields are impossible (damaged or crafted): [7, sector, offset, file id or 0]. */
+export const CHECK_BAD_VALUE = 7;
 
 /** What fsCheck found. */
 export interface FsReport {
@@ -37,8 +50,10 @@ export interface FsReport {
   records: number;
   /** Records failing their CRC with valid records after them (damage). */
   bad: number;
-  /** Sectors whose last write was cut (a failing or unparseable last record): expected after power loss. */
+  /** Sectors whose last write was cut (a failing or unparseable record with no valid record after it in its sector): expected after power loss. */
   torn: number;
+  /** Valid records the file system no longer sees (CHECK_LOST_RECORDS): damage. */
+  lostRecords: number;
   /** Live files. */
   files: number;
   /** At most 32 problems, [kind, a, b, c] (CHECK_* above). */
@@ -84,9 +99,121 @@ function credit(fs: Fs, j: number, found: Uint32Array): void {
   if (end > off) found[s] += end - off;
 }
 
+/** Is every byte of [a, end) erased? */
+function erased(fs: Fs, a: number, end: number): boolean {
+  while (a < end) {
+    const i = winAt(fs, a, 1);
+    const m = Math.min(fs.win.length - i, end - a);
+    for (let k = 0; k < m; k++) if (fs.win[i + k] !== 255) return false;
+    a += m;
+  }
+  return true;
+}
+
+/** Is there a record with a valid CRC at a? (fs.size, fs.at are then its size and index.) */
+function valid(fs: Fs, a: number, end: number): boolean {
+  const t = recRead(fs, a, end, true);
+  return t > 0 || (t === -2 && crcOk(fs, fs.at, fs.size));
+}
+
+/** The next offset at or after b (4-aligned) holding a record with a valid CRC, or -1. */
+function resync(fs: Fs, b: number, end: number): number {
+  for (; b + 8 <= end; b += 4) if (valid(fs, b, end)) return b;
+  return -1;
+}
+
+/**
+ * Would the valid NAME/DATA record (or MOVE entry) at fs.win[j] be news to
+ * the file table: data past a live file's size, or (outside the log) an id
+ * the table never handed out? A record the file system has seen never is.
+ */
+function unseen(fs: Fs, j: number, outside: boolean): boolean {
+  const tag = get32(fs.win, j);
+  const type = (tag >>> 12) & 15;
+  if (type !== T_DATA && type !== T_NAME) return false;
+  const id = tag >>> 16;
+  const s = slotFind(fs, id);
+  if (s >= 0 && fs.kinds[s] === K_LIVE) return type === T_DATA && get32(fs.win, j + 4) + (tag & 0xfff) - 4 > fs.sizes[s];
+  return outside && s < 0 && ((id - fs.next) & 0xffff) < 0x8000;
+}
+
+/**
+ * Walk the records of sector i. In the log (q = its seq), count and credit
+ * them; outside it (q = -1), count the valid records the file system does
+ * not see (`newer`: the whole sector is newer than the head). A record
+ * that fails with no valid record after it is the cut last write (torn);
+ * one with valid records after it is damage.
+ */
+function walk(fs: Fs, r: FsReport, found: Uint32Array, i: number, q: number, newer: boolean): void {
+  const base = i * fs.sector;
+  const end = base + fs.sector;
+  const min = base + (q === fs.tail ? fs.cursor : HEADER);
+  const inLog = q >= 0;
+  let a = base + HEADER;
+  let lost = 0;
+  let first = 0;
+  for (;;) {
+    const t = recRead(fs, a, end, true);
+    if (inLog && a === base + HEADER && t !== T_SNAP) problem(r, CHECK_NO_SNAPSHOT, i, q, 0);
+    if (t <= 0) {
+      if (t === -2 && crcOk(fs, fs.at, fs.size)) {
+        problem(r, CHECK_BAD_VALUE, i, a - base, get32(fs.win, fs.at) >>> 16);
+        a += fs.size;
+        continue;
+      }
+      if (t === 0 && erased(fs, a, end)) break;
+      // Not a record: the cut last write, unless a valid record follows (then it is damage).
+      let b = t === -2 && valid(fs, a + fs.size, end) ? a + fs.size : resync(fs, a + 4, end);
+      if (b < 0) {
+        if (inLog || newer) r.torn++;
+        break;
+      }
+      if (inLog) {
+        r.bad++;
+        problem(r, CHECK_BAD_RECORD, i, a - base, 0);
+      }
+      a = b;
+      continue;
+    }
+    const j = fs.at;
+    let news = newer;
+    if (t === T_DATA || t === T_NAME) {
+      if (!recOk(fs, j)) problem(r, CHECK_BAD_VALUE, i, a - base, get32(fs.win, j) >>> 16);
+      else news = news || unseen(fs, j, !inLog);
+    } else if (t === T_MOVE) {
+      for (let p = 12; p < fs.size - 4; ) {
+        const tag = get32(fs.win, j + p);
+        if (inLog && a + p >= min && ((tag >>> 12) & 15) === T_DATA) credit(fs, j + p, found);
+        if (((tag >>> 12) & 15) === T_DATA) news = news || unseen(fs, j + p, !inLog);
+        p += 4 + pad4(tag & 0xfff);
+      }
+    } else if (t === T_SNAP && !inLog && a === base + HEADER && fs.size >= 20 && get32(fs.win, j + 8) >= fs.tail) {
+      // A snapshot that names a tail at or after ours was written after our tail: this sector is newer than the head.
+      news = true;
+      newer = true;
+    }
+    if (inLog) {
+      r.records++;
+      if (t === T_DATA && a >= min) credit(fs, j, found);
+    }
+    if (news) {
+      if (!lost) first = a - base;
+      lost++;
+    }
+    a += fs.size;
+  }
+  if (lost) {
+    r.lostRecords += lost;
+    problem(r, CHECK_LOST_RECORDS, i, first, lost);
+  }
+}
+
 /**
  * Walk the whole log, verify every record's CRC, and check that every live
- * file's data covers its size exactly once and its name is readable.
+ * file's data covers its size exactly once and its name is readable. Tell a
+ * cut last write (torn, normal) from damage: a failing record with valid
+ * records after it, valid records outside the log that are newer than it,
+ * impossible field values.
  */
 export function fsCheck(fs: Fs): FsReport {
   if (!fs || !fs.open) {
@@ -94,8 +221,9 @@ export function fsCheck(fs: Fs): FsReport {
     e.code = -22;
     throw e;
   }
-  const r: FsReport = { ok: true, used: 0, ready: 0, dirty: 0, lost: 0, records: 0, bad: 0, torn: 0, files: 0, problems: [] };
+  const r: FsReport = { ok: true, used: 0, ready: 0, dirty: 0, lost: 0, records: 0, bad: 0, torn: 0, lostRecords: 0, files: 0, problems: [] };
   const found = new Uint32Array(fs.kinds.length);
+  const inLog = new Uint8Array(fs.count);
   for (let i = 0; i < fs.count; i++) {
     const st = fs.state[i];
     if (st === S_READY) r.ready++;
@@ -103,6 +231,7 @@ export function fsCheck(fs: Fs): FsReport {
   }
   for (let q = fs.tail; q <= fs.seq; q++) {
     const i = secIndex(fs, q);
+    inLog[i] = 1;
     if (fs.state[i] === S_LOST) {
       r.lost++;
       problem(r, CHECK_LOST_SECTOR, i, q, 0);
@@ -110,53 +239,30 @@ export function fsCheck(fs: Fs): FsReport {
     }
     if (fs.state[i] !== S_USED) continue;
     r.used++;
-    const base = i * fs.sector;
-    const end = base + fs.sector;
-    const min = base + (q === fs.tail ? fs.cursor : HEADER);
-    let a = base + HEADER;
-    let suspect = -1;
-    for (;;) {
-      const t = recRead(fs, a, end, true);
-      if (a === base + HEADER && t !== T_SNAP) problem(r, CHECK_NO_SNAPSHOT, i, q, 0);
-      if (t === 0 || t === -1) {
-        if (t === -1 || suspect >= 0) r.torn++;
-        break;
-      }
-      if (t === -2) {
-        if (suspect < 0) suspect = a - base;
-        a += fs.size;
-        continue;
-      }
-      if (suspect >= 0) {
-        r.bad++;
-        problem(r, CHECK_BAD_RECORD, i, suspect, 0);
-        suspect = -1;
-      }
-      r.records++;
-      const j = fs.at;
-      if (t === T_DATA && a >= min) credit(fs, j, found);
-      if (t === T_MOVE) {
-        for (let p = 12; p < fs.size - 4; ) {
-          const tag = get32(fs.win, j + p);
-          if (a + p >= min && ((tag >>> 12) & 15) === T_DATA) credit(fs, j + p, found);
-          p += 4 + pad4(tag & 0xfff);
-        }
-      }
-      a += fs.size;
+    walk(fs, r, found, i, q, false);
+  }
+  // Outside the log: sectors that mount skipped (a damaged header or snapshot) must hold nothing newer than the head.
+  const geo = geometryWord(fs.sector, fs.count);
+  const h = new Uint8Array(16);
+  for (let i = 0; i < fs.count; i++) {
+    if (inLog[i]) continue;
+    const w = fs.flash.read(i * fs.sector, HEADER + 4);
+    if (fs.state[i] === S_READY && get32(w, HEADER) === 0xffffffff) continue;
+    let newer = false;
+    if (get32(w, 0) === MAGIC && get32(w, 4) >>> 16 === FS_FORMAT_VERSION >>> 16 && get32(w, 8) === geo) {
+      for (let k = 0; k < 12; k++) h[k] = w[k];
+      for (let k = 0; k < 4; k++) h[12 + k] = w[16 + k];
+      newer = fs.crc(h) >>> 0 === get32(w, 20) && get32(w, 16) > fs.seq;
     }
+    walk(fs, r, found, i, -1, newer);
   }
   for (let s = 0; s < fs.kinds.length; s++) {
+    if (!fs.kinds[s]) continue;
+    for (let t = s + 1; t < fs.kinds.length; t++) if (fs.kinds[t] && fs.ids[t] === fs.ids[s]) problem(r, CHECK_BAD_VALUE, fs.head, HEADER, fs.ids[s]);
     if (fs.kinds[s] !== K_LIVE) continue;
     r.files++;
     if (found[s] !== fs.sizes[s]) problem(r, CHECK_SHORT_FILE, fs.ids[s], found[s], fs.sizes[s]);
-    const loc = fs.locs[s];
-    let good = loc !== 0xffffffff && loc < fs.count * fs.sector;
-    if (good) {
-      const i = winAt(fs, loc, 4);
-      const tag = get32(fs.win, i);
-      good = tag >>> 16 === fs.ids[s] && ((tag >>> 12) & 15) === T_NAME && (tag & 0xfff) > 4 && nameAt(fs, loc).length > 0;
-    }
-    if (!good) problem(r, CHECK_BAD_NAME, fs.ids[s], loc, 0);
+    if (infoOf(fs, s) === null) problem(r, CHECK_BAD_NAME, fs.ids[s], fs.locs[s], 0);
   }
   return r;
 }

@@ -117,6 +117,8 @@ const END = 0;
 const STOP = -1;
 const BAD = -2;
 const NOWHERE = 0xffffffff;
+/** Spare-work GC steps (each one erase or one MOVE batch) a write opening a sector does when fsGc has not. */
+const FG = 1;
 
 /** An Error for misuse, carrying a code from errors.ts. */
 function misuse(code: number, what: string): Error {
@@ -191,7 +193,28 @@ export function recRead(fs: Fs, a: number, end: number, verify: boolean): number
   i = winAt(fs, a, size);
   fs.at = i;
   if (verify && !crcOk(fs, i, size)) return BAD;
+  if (type === T_MOVE && !moveOk(fs, i, size)) return BAD;
   return type;
+}
+
+/**
+ * Is the MOVE record at fs.win[i] well formed: a cursor inside a sector, and
+ * NAME/DATA entries that tile its body exactly? Checked where a MOVE is read,
+ * so no reader steps out of the record on a hostile one.
+ */
+function moveOk(fs: Fs, i: number, size: number): boolean {
+  const w = fs.win;
+  const c = get32(w, i + 8);
+  if (size < 16 || c < HEADER || c > fs.sector || c & 3) return false;
+  let p = 12;
+  while (p < size - 4) {
+    const tag = get32(w, i + p);
+    const len = tag & 0xfff;
+    const type = (tag >>> 12) & 15;
+    if (type === T_DATA ? len < 4 : type !== T_NAME || len <= 4 || len > 4 + NAME_MAX) return false;
+    p += 4 + pad4(len);
+  }
+  return p === size - 4;
 }
 
 /** @internal */
@@ -468,6 +491,16 @@ function reclaim(fs: Fs, need: number, floor: number): number {
  * sectors free); 1: a removal (may use the reserve); 2: the GC itself.
  */
 function room(fs: Fs, size: number, level: number): number {
+  if (level === 0) {
+    // Full stays full until something is freed (slotFree clears it): a retry gets ENOSPC again.
+    if (fs.full) return ENOSPC;
+    // Foreground GC, before user data opens a sector: the free sectors fsGc must keep (a lap at
+    // most), and FG steps of its cheap spare work. After fsGc in idle time there is nothing left.
+    if (fs.pos + size > fs.sector) {
+      const g = gcWork(fs, FG, 1);
+      if (g < 0) return g;
+    }
+  }
   // The reserve is counted in whole sectors, so user data may not use the
   // rest of a head that the collector or a removal opened out of it either.
   if (level === 0 && freeCount(fs) < RESERVE) {
@@ -538,11 +571,18 @@ function nameBytes(name: string): Uint8Array | number {
   return b;
 }
 
-/** The name bytes of the NAME record or entry at extent offset loc. */
+/**
+ * The name bytes of file `id`'s NAME record or entry at extent offset loc,
+ * or null if loc holds no such NAME (a damaged or hostile location).
+ */
 /** @internal */
-export function nameAt(fs: Fs, loc: number): Uint8Array {
+export function nameAt(fs: Fs, loc: number, id: number): Uint8Array | null {
+  const o = loc % fs.sector;
+  if (!(loc < fs.count * fs.sector) || loc & 3 || o < HEADER || o + 8 > fs.sector) return null;
   let i = winAt(fs, loc, 4);
-  const len = get32(fs.win, i) & 0xfff;
+  const tag = get32(fs.win, i);
+  const len = tag & 0xfff;
+  if (tag >>> 16 !== id || ((tag >>> 12) & 15) !== T_NAME || len <= 4 || len > 4 + NAME_MAX || o + 4 + len > fs.sector) return null;
   i = winAt(fs, loc, 4 + len);
   return fs.win.subarray(i + 8, i + 4 + len);
 }
@@ -550,8 +590,8 @@ export function nameAt(fs: Fs, loc: number): Uint8Array {
 function lookup(fs: Fs, name: Uint8Array, hash: number): number {
   for (let s = 0; s < fs.kinds.length; s++) {
     if (fs.kinds[s] !== K_LIVE || fs.hashes[s] !== hash) continue;
-    const m = nameAt(fs, fs.locs[s]);
-    if (m.length !== name.length) continue;
+    const m = nameAt(fs, fs.locs[s], fs.ids[s]);
+    if (m === null || m.length !== name.length) continue;
     let k = 0;
     while (k < m.length && m[k] === name[k]) k++;
     if (k === m.length) return s;
@@ -636,15 +676,24 @@ export function fsFormat(flash: FlashExtent, services: Services, config?: FsConf
   return OK;
 }
 
-/** Load a snapshot record at fs.at (body length len). */
+/**
+ * Load a snapshot record at fs.at (body length len). ECORRUPT if a field is
+ * impossible (an entry that does not fit, a cursor outside the sector, id
+ * 0xFFFF, a size larger than the extent): mount then tries the sector before.
+ * Name locations are checked where they are read (nameAt), tail and lows by fsMount.
+ */
 function snapLoad(fs: Fs, len: number): number {
   const w = fs.win;
   const i = fs.at;
+  const c = get32(w, i + 12);
+  if (len < SNAP_FIXED || (len - SNAP_FIXED) % ENTRY || c < HEADER || c > fs.sector || c & 3) return ECORRUPT;
   fs.next = get32(w, i + 4);
   fs.tail = get32(w, i + 8);
-  fs.cursor = get32(w, i + 12);
+  fs.cursor = c;
+  const top = fs.count * fs.sector;
   for (let s = 0; s < fs.kinds.length; s++) fs.kinds[s] = 0;
   for (let o = i + 4 + SNAP_FIXED; o < i + 4 + len; o += ENTRY) {
+    if (get16(w, o) === NONE || get32(w, o + 4) > top) return ECORRUPT;
     const s = slotNew(fs, get16(w, o), get16(w, o + 2) === K_LIVE ? K_LIVE : K_PENDING);
     if (s < 0) return ENFILE;
     fs.sizes[s] = get32(w, o + 4);
@@ -655,7 +704,11 @@ function snapLoad(fs: Fs, len: number): number {
   return OK;
 }
 
-/** Apply one record found after the snapshot of the head sector. */
+/**
+ * Apply one record found after the snapshot of the head sector. ECORRUPT
+ * (nothing applied) if its fields are impossible: the log ends there, as at
+ * a bad CRC. MOVE records were checked by recRead (moveOk).
+ */
 function replay(fs: Fs, type: number, a: number): number {
   const w = fs.win;
   const i = fs.at;
@@ -663,6 +716,7 @@ function replay(fs: Fs, type: number, a: number): number {
   const id = tag >>> 16;
   const len = tag & 0xfff;
   if (type === T_DATA || type === T_NAME) {
+    if (!recOk(fs, i)) return ECORRUPT;
     idSeen(fs, id);
     let s = slotFind(fs, id);
     if (s < 0) s = slotNew(fs, id, K_PENDING);
@@ -696,6 +750,19 @@ function replay(fs: Fs, type: number, a: number): number {
   return OK;
 }
 
+/**
+ * Are the fields of the CRC-valid NAME or DATA record at fs.win[i] possible:
+ * a file id, a name of 1..28 bytes, data that ends inside the extent?
+ */
+/** @internal */
+export function recOk(fs: Fs, i: number): boolean {
+  const tag = get32(fs.win, i);
+  const len = tag & 0xfff;
+  if (tag >>> 16 === NONE) return false;
+  if (((tag >>> 12) & 15) === T_NAME) return len > 4 && len <= 4 + NAME_MAX;
+  return len >= 4 && get32(fs.win, i + 4) + len - 4 <= fs.count * fs.sector;
+}
+
 /** Rebuild the state from head sector h: its snapshot, then every record after it. */
 function mountHead(fs: Fs, h: number, seq: number): number {
   fs.head = h;
@@ -712,6 +779,10 @@ function mountHead(fs: Fs, h: number, seq: number): number {
     if (t <= 0) break;
     if (t !== T_SNAP) {
       r = replay(fs, t, a);
+      if (r === ECORRUPT) {
+        t = BAD;
+        break;
+      }
       if (r < 0) return r;
     }
     a += fs.size;
@@ -787,7 +858,7 @@ export function fsMount(flash: FlashExtent, services: Services, config?: FsConfi
     const i = (fs.head + k) % n;
     if (fs.state[i] !== S_READY) fs.state[i] = S_DIRTY;
   }
-  for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s] && fs.lows[s] < fs.tail) fs.lows[s] = fs.tail;
+  for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s] && (fs.lows[s] < fs.tail || fs.lows[s] > fs.seq)) fs.lows[s] = fs.tail;
   return fs;
 }
 
@@ -1009,7 +1080,8 @@ export function fileRead(fs: Fs, h: number, offset: number, out: Uint8Array): nu
       fs.hseq[h] = q;
     }
   }
-  return got < need ? ECORRUPT : n;
+  // More bytes than asked means records overlap: only damage does that.
+  return got !== need ? ECORRUPT : n;
 }
 
 /** Bytes in the file, buffered appends included; EBADF if stale. */
@@ -1044,19 +1116,28 @@ export interface FileInfo {
   size: number;
 }
 
+/** A file's name and size, or null if its name is unreadable (damaged: fsCheck reports it). */
 /** @internal */
-export function infoOf(fs: Fs, s: number): FileInfo {
-  const m = nameAt(fs, fs.locs[s]);
+export function infoOf(fs: Fs, s: number): FileInfo | null {
+  const m = nameAt(fs, fs.locs[s], fs.ids[s]);
+  if (m === null || fs.crc(m) >>> 0 !== fs.hashes[s]) return null;
   let name = "";
-  for (let k = 0; k < m.length; k++) name += String.fromCharCode(m[k]);
+  for (let k = 0; k < m.length; k++) {
+    if (m[k] < 32 || m[k] > 126) return null;
+    name += String.fromCharCode(m[k]);
+  }
   return { name: name, size: fs.sizes[s] + (fs.owner === s ? fs.fill : 0) };
 }
 
-/** Every live file, in file-table order. */
+/** Every live file whose name is readable, in file-table order (fsCheck reports the others). */
 export function fsList(fs: Fs): FileInfo[] {
   alive(fs);
   const r: FileInfo[] = [];
-  for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s] === K_LIVE) r.push(infoOf(fs, s));
+  for (let s = 0; s < fs.kinds.length; s++) {
+    if (fs.kinds[s] !== K_LIVE) continue;
+    const f = infoOf(fs, s);
+    if (f !== null) r.push(f);
+  }
   return r;
 }
 
@@ -1066,27 +1147,35 @@ export function fsStat(fs: Fs, name: string): FileInfo | number {
   const nb = nameBytes(name);
   if (typeof nb === "number") return nb;
   const s = lookup(fs, nb, fs.crc(nb) >>> 0);
-  return s < 0 ? ENOENT : infoOf(fs, s);
+  return s < 0 ? ENOENT : infoOf(fs, s) || ECORRUPT;
 }
 
 /**
  * Garbage collection for idle time: at most `budget` steps, each one erase
  * or one batch of moved records. It erases free sectors left dirty by a
- * power cut, keeps RESERVE + 2 sectors free whatever it costs (that work
+ * power cut, keeps RESERVE + 3 sectors free whatever it costs (that work
  * would otherwise fall on a write), and up to `spare` when the tail is
  * mostly dead. Returns 0 when it has nothing left to do, 1 when more work
  * is pending, or a negative code.
  */
 export function fsGc(fs: Fs, budget: number): number {
   alive(fs);
+  return gcWork(fs, budget, 0);
+}
+
+/** fsGc's work, at most `budget` steps; `fg` 1: inside a write (steps count as gc.forced; the RESERVE + 3 free sectors are kept whatever the budget, a lap at most). */
+function gcWork(fs: Fs, budget: number, fg: number): number {
   for (let done = 0; ; done++) {
     let dirty = -1;
     const free = freeCount(fs);
     for (let k = 1; k <= free && dirty < 0; k++) if (fs.state[(fs.head + k) % fs.count] !== S_READY) dirty = (fs.head + k) % fs.count;
-    if (free >= RESERVE + 2) fs.laps = 0;
-    const want = dirty >= 0 || (fs.laps < fs.count && (free < RESERVE + 2 || (free < fs.spare && tailLive(fs) * 4 <= fs.sector)));
+    if (free >= RESERVE + 3) fs.laps = 0;
+    // RESERVE + 3: a cut can close the head a write opens (mount never programs after debris).
+    const must = dirty >= 0 || (fs.laps < fs.count && free < RESERVE + 3);
+    const want = must || (fs.laps < fs.count && free < fs.spare && tailLive(fs) * 4 <= fs.sector);
     if (!want) return 0;
-    if (done >= budget) return 1;
+    if (done >= budget && !(fg && must)) return 1;
+    fs.gc.forced += fg;
     if (dirty >= 0) {
       secErase(fs, dirty);
       continue;

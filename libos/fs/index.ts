@@ -13,7 +13,7 @@ export {
   OPEN_APPEND, OPEN_CREATE, OPEN_EXCL, OPEN_REPLACE,
 } from "./fs.ts";
 export type { Fs, FsConfig, FsGcCounters, FileInfo } from "./fs.ts";
-export { fsCheck, fsStats, CHECK_BAD_RECORD, CHECK_LOST_SECTOR, CHECK_SHORT_FILE, CHECK_BAD_NAME, CHECK_NO_SNAPSHOT } from "./check.ts";
+export { fsCheck, fsStats, CHECK_BAD_RECORD, CHECK_LOST_SECTOR, CHECK_SHORT_FILE, CHECK_BAD_NAME, CHECK_NO_SNAPSHOT, CHECK_LOST_RECORDS, CHECK_BAD_VALUE } from "./check.ts";
 export type { FsReport, FsStats } from "./check.ts";
 export * from "./errors.ts";
 export { FS_FORMAT_VERSION } from "./format.ts";

@@ -11,6 +11,7 @@
  *   --negctl <1|2>     negative control: 1 config in two halves, 2 ack before sync
  *   --workload <name>  w0 (default), w1 or batched
  *   --records <n>      N (default 20000)
+ *   --idle <n>         fsGc budget between records (default 4; 0: no idle GC, writes collect by themselves)
  *   --workers <n>      worker threads (default: CPUs, at most 4)
  *   --replay <k:mode:seed>  run one trial and print its detail (mode clean|torn)
  *   --exhaustive       cut at every op of the run in both modes, nothing else
@@ -38,6 +39,7 @@ export interface PowerlossOptions {
   negctl?: number | string;
   workload?: string;
   records?: number | string;
+  idle?: number | string;
   workers?: number | string;
   replay?: string;
   /** Only cut at every op (both modes), nothing else: the CI-sized reentrancy test. */
@@ -62,6 +64,8 @@ export interface PowerlossResult {
   benchmark: "LOGCFG-64x4K v1 §5";
   workload: string;
   records: number;
+  /** fsGc budget between records (0: no idle GC). */
+  idle: number;
   negctl: number;
   seed: number;
   stride: number;
@@ -268,7 +272,7 @@ function setup(o: PowerlossOptions): Setup {
   const negctl = num(o.negctl, 0);
   if (negctl > 2) throw new Error("--negctl is 1 or 2");
   return {
-    w: workload(name, num(o.records, 20000), 4, negctl as 0 | 1 | 2),
+    w: workload(name, num(o.records, 20000), num(o.idle, 4), negctl as 0 | 1 | 2),
     trials: num(o.trials, 100000),
     seed: num(o.seed, 1),
     stride: Math.max(1, num(o.stride, 50)),
@@ -371,6 +375,7 @@ function summary(s: Setup, g: Golden, trials: Trial[], outcomes: TrialOutcome[],
     benchmark: "LOGCFG-64x4K v1 §5",
     workload: s.w.name,
     records: s.w.records,
+    idle: s.w.idle,
     negctl: s.w.negctl,
     seed: s.seed,
     stride: s.stride,
@@ -394,7 +399,7 @@ export function failed(r: PowerlossResult): boolean {
 
 export function render(r: PowerlossResult): string {
   const lines = [
-    `${r.benchmark}, workload ${r.workload.toUpperCase()} (N=${r.records})${r.negctl ? `, NEGATIVE CONTROL ${r.negctl}` : ""}`,
+    `${r.benchmark}, workload ${r.workload.toUpperCase()} (N=${r.records}, ${r.idle ? `idle GC ${r.idle}` : "no idle GC"})${r.negctl ? `, NEGATIVE CONTROL ${r.negctl}` : ""}`,
     `seed ${r.seed}, stride ${r.stride}, cut range ops ${r.ops.first}..${r.ops.end}, ${r.workers} worker(s), ${r.seconds} s`,
     `trials: ${r.trials}  (${Object.entries(r.by_part).map(([k, v]) => `${k} ${v}`).join(", ")}; ${Object.entries(r.by_mode).map(([k, v]) => `${k} ${v}`).join(", ")})`,
     `failures: ${r.failures}${r.failures ? "  " + Object.entries(r.failures_by_class).map(([k, v]) => `${k} ${v}`).join(", ") : ""}`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  EBADF, EBUSY, EEXIST, EINVAL, EMFILE, ENAMETOOLONG, ENFILE, ENOENT, OPEN_APPEND, OPEN_CREATE, OPEN_EXCL, OPEN_REPLACE,
+  EBADF, EBUSY, EEXIST, EINVAL, EMFILE, ENAMETOOLONG, ENFILE, ENOENT, ENOSPC, OPEN_APPEND, OPEN_CREATE, OPEN_EXCL, OPEN_REPLACE,
   fileClose, fileOpen, fileRead, fileSize, fileSync, fileWrite, fsCheck, fsGc, fsList, fsRemove, fsStat, fsStats, fsUnmount,
 } from "../../../libos/fs/index.ts";
 import { bytes, rig, slurp } from "./helpers.ts";
@@ -133,5 +133,39 @@ describe("libos/fs capacity", () => {
     }
     const erases = fsStats(r.fs).erases;
     expect(Math.max(...erases) - Math.min(...erases)).toBeLessThanOrEqual(1);
+  });
+
+  it("with no idle GC: ENOSPC means full (a retry fails again), a removal makes writes succeed again", () => {
+    const r = rig(8, 4096);
+    const a = fileOpen(r.fs, "a", OPEN_CREATE | OPEN_APPEND);
+    const b = fileOpen(r.fs, "b", OPEN_CREATE | OPEN_APPEND);
+    let size = 0;
+    let code = 0;
+    for (let i = 0; i < 10000 && code === 0; i++) {
+      const h = i % 2 ? b : a;
+      fileWrite(r.fs, h, bytes(40, i));
+      code = fileSync(r.fs, h);
+      if (code === 0) size += 40;
+    }
+    expect(code).toBe(ENOSPC);
+    expect(size).toBeGreaterThan(4 * 4096 * 0.7);
+    const last = size / 40 % 2 ? b : a;
+    // Retrying the same sync, and any other write, without freeing space fails again.
+    for (let k = 0; k < 3; k++) expect(fileSync(r.fs, last)).toBe(ENOSPC);
+    expect(fileSync(r.fs, last === a ? b : a)).toBe(0);
+    // Another handle's write must first flush the failed buffer: ENOSPC too.
+    expect(fileWrite(r.fs, last === a ? b : a, bytes(8, 1))).toBe(ENOSPC);
+    // Free space: remove the other file; writes go on, with no fsGc call.
+    const other = last === a ? "b" : "a";
+    fileClose(r.fs, last === a ? b : a);
+    expect(fsRemove(r.fs, other)).toBe(0);
+    expect(fileSync(r.fs, last)).toBe(0);
+    for (let i = 0; i < 100; i++) {
+      expect(fileWrite(r.fs, last, bytes(40, i))).toBe(40);
+      expect(fileSync(r.fs, last)).toBe(0);
+    }
+    expect(fsCheck(r.fs).ok).toBe(true);
+    r.remount();
+    expect(fsCheck(r.fs).ok).toBe(true);
   });
 });

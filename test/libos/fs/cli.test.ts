@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { OPEN_APPEND, OPEN_CREATE, OPEN_REPLACE, fileClose, fileOpen, fileSync, fileWrite, fsUnmount } from "../../../libos/fs/index.ts";
 import { failed, render, run } from "../../../tools/cli/commands/fs.ts";
 import { UserError } from "../../../tools/cli/errors.ts";
+import { PowerCut } from "../../../hal/sim/flash.ts";
 import { bytes, rig } from "./helpers.ts";
 
 function fixture(): string {
@@ -55,6 +56,55 @@ describe("exo fs IMAGE", () => {
     const bad = await run({ cwd: dir, image: "damaged.bin", action: "check", base: "0x20000" });
     expect(failed(bad)).toBe(true);
     expect(render(bad)).toMatch(/sector 1: no valid header/);
+  });
+
+  it("tells damage in the middle of the log (exit 1) from a cut last write (exit 0)", async () => {
+    const logImage = (cut: number) => {
+      const r = rig(8, 4096, {}, cut + 1);
+      const h = fileOpen(r.fs, "log.0", OPEN_CREATE | OPEN_APPEND);
+      for (let k = 0; k < 60; k++) {
+        fileWrite(r.fs, h, bytes(100, k));
+        if (k === 59 && cut) r.chip.cutAt(r.chip.ops, "torn");
+        try {
+          fileSync(r.fs, h);
+        } catch (e) {
+          if (!(e instanceof PowerCut)) throw e;
+        }
+      }
+      return r.chip.data.slice();
+    };
+    for (let seed = 1; seed <= 20; seed++) {
+      // 200 random byte flips in the middle of the log: records are lost.
+      const image = logImage(0);
+      let s = seed * 7919;
+      const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0);
+      // Sector 0 is full of records (60 × 112 bytes fill it and part of sector 1, the head).
+      for (let k = 0; k < 200; k++) image[100 + (next() % 3800)] ^= 1 + (next() % 255);
+      writeFileSync(join(dir, "flipped.bin"), image);
+      const bad = await run({ cwd: dir, image: "flipped.bin", action: "check", base: 0, sectorSize: 4096, count: 8 });
+      expect(failed(bad), `seed ${seed}: ${render(bad)}`).toBe(true);
+      expect(bad.action === "check" && bad.messages.length).toBeGreaterThan(0);
+      // One unparseable tag in the middle of the head (sector 1) hides the records after it: not a cut.
+      const tagged = logImage(0);
+      let a = 4096 + 24;
+      for (let k = 0; k < 1 + (seed % 6); k++) a += 8 + (((tagged[a] | (tagged[a + 1] << 8)) & 0xfff) + 3 & ~3);
+      tagged[a + 1] &= 0x0f;
+      writeFileSync(join(dir, "tagged.bin"), tagged);
+      const hidden = await run({ cwd: dir, image: "tagged.bin", action: "check", base: 0, sectorSize: 4096, count: 8 });
+      expect(failed(hidden), `seed ${seed}: ${render(hidden)}`).toBe(true);
+      // A damaged head header: mount falls back to sector 0, and the head's records are lost.
+      const headless = logImage(0);
+      headless[4096 + 16 + (seed % 8)] ^= 0x41;
+      writeFileSync(join(dir, "headless.bin"), headless);
+      const lost = await run({ cwd: dir, image: "headless.bin", action: "check", base: 0, sectorSize: 4096, count: 8 });
+      expect(failed(lost), `seed ${seed}: ${render(lost)}`).toBe(true);
+      expect(render(lost)).toMatch(/sector 1: \d+ valid record\(s\) .* lost/);
+      // The last write cut by the power: a normal cut, exit 0.
+      writeFileSync(join(dir, "cut.bin"), logImage(seed));
+      const cut = await run({ cwd: dir, image: "cut.bin", action: "check" });
+      expect(failed(cut), render(cut)).toBe(false);
+      expect(cut.action === "check" && cut.report.torn + cut.report.records).toBeGreaterThan(0);
+    }
   });
 
   it("draws the wear map as SVG", async () => {

@@ -84,7 +84,7 @@ function add(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** Run ops against the FS and the model; returns a failure message or null. */
-export function execute(ops: Op[], count: number, sector: number, config: FsConfig, seed: number): string | null {
+export function execute(ops: Op[], count: number, sector: number, config: FsConfig, seed: number, idle = true): string | null {
   const chip = new NorFlash({ base: 0, size: count * sector, sectorSize: sector, pageSize: 256 }, { seed });
   if (fsFormat(norExtent(chip), services, config) !== 0) return "format failed";
   const mount = (): Fs => {
@@ -192,7 +192,7 @@ export function execute(ops: Op[], count: number, sector: number, config: FsConf
               else e.durable = e.content.length;
             }
             model.alt.clear();
-            if (at % 1000 === 0) fsGc(fs, 2);
+            if (idle && at % 1000 === 0) fsGc(fs, 2);
           }
           if (full) nospc++;
           break;
@@ -266,6 +266,7 @@ export function execute(ops: Op[], count: number, sector: number, config: FsConf
           break;
         }
         case "gc": {
+          if (!idle) break;
           const r = fsGc(fs, o.budget);
           if (r < 0) return `gc returned ${r}`;
           break;
@@ -302,12 +303,15 @@ describe("libos/fs against a model (reentrant)", () => {
     ["8 x 4 KiB", 8, 4096, { files: 8 }],
     ["6 x 4 KiB, small buffer", 6, 4096, { files: 8, buffer: 64 }],
     ["24 x 1 KiB", 24, 1024, {}],
-  ] as [string, number, number, FsConfig][])("random ops, remounts and power cuts on %s keep every synced byte", (_, count, sector, config) => {
+    ["8 x 4 KiB, no idle GC", 8, 4096, { files: 8 }, false],
+    ["6 x 4 KiB, small buffer, no idle GC", 6, 4096, { files: 8, buffer: 64 }, false],
+    ["24 x 1 KiB, no idle GC", 24, 1024, {}, false],
+  ] as [string, number, number, FsConfig, boolean?][])("random ops, remounts and power cuts on %s keep every synced byte", (_, count, sector, config, idle = true) => {
     nospc = 0;
     cuts = 0;
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 10, maxLength: 160 }), fc.integer({ min: 1, max: 1 << 30 }), (ops, seed) => {
-        const failure = execute(ops, count, sector, config, seed);
+        const failure = execute(ops, count, sector, config, seed, idle);
         expect(failure).toBeNull();
       }),
       { numRuns: Number(process.env.FS_MODEL_RUNS ?? 150) },
@@ -340,6 +344,14 @@ describe("libos/fs against a model (reentrant)", () => {
       { op: "remove", f: 0 },
     ];
     expect(execute(ops, 6, 4096, { files: 8, buffer: 64 }, 1)).toBeNull();
+  });
+
+  it("fills the device with no idle GC at all: ENOSPC, nothing synced is lost, removing a file makes room again", () => {
+    const ops: Op[] = [];
+    for (let i = 0; i < 400; i++) ops.push({ op: "append", f: i % 3, n: 700, seed: i }, { op: "sync", f: i % 3 });
+    ops.push({ op: "remove", f: 0 }, { op: "remove", f: 1 });
+    for (let i = 0; i < 30; i++) ops.push({ op: "append", f: 3, n: 500, seed: i }, { op: "sync", f: 3 });
+    expect(execute(ops, 8, 4096, { files: 8 }, 7, false)).toBeNull();
   });
 
   it("fills the device: ENOSPC, nothing synced is lost, removing a file makes room again", () => {

@@ -25,7 +25,7 @@ import { crc32 } from "node:zlib";
 import type { FlashExtent } from "../../../firmware/types.ts";
 import type { Fs } from "../../../libos/fs/fs.ts";
 import {
-  CHECK_BAD_NAME, CHECK_BAD_RECORD, CHECK_LOST_SECTOR, CHECK_NO_SNAPSHOT, CHECK_SHORT_FILE, ECORRUPT, EINVAL,
+  CHECK_BAD_NAME, CHECK_BAD_RECORD, CHECK_BAD_VALUE, CHECK_LOST_RECORDS, CHECK_LOST_SECTOR, CHECK_NO_SNAPSHOT, CHECK_SHORT_FILE, ECORRUPT, EINVAL,
   type FsReport, fileClose, fileOpen, fileRead, fileSize, fsCheck, fsList, fsMount, fsStat, fsStats,
 } from "../../../libos/fs/index.ts";
 import { FS_FORMAT_VERSION, HEADER, MAGIC, get32 } from "../../../libos/fs/format.ts";
@@ -125,7 +125,9 @@ function mount(image: Uint8Array, g: Geometry, path: string): Fs {
 /** One line per problem, for people. */
 export function describeProblem(p: number[]): string {
   switch (p[0]) {
-    case CHECK_BAD_RECORD: return `sector ${p[1]}: a damaged record at offset ${p[2]} (valid records follow it)`;
+    case CHECK_BAD_RECORD: return `sector ${p[1]}: a damaged record at offset ${p[2]} (valid records follow it: damage, not a cut write)`;
+    case CHECK_LOST_RECORDS: return `sector ${p[1]}: ${p[3]} valid record(s) from offset ${p[2]} on are lost (newer than what mount found: a damaged header, snapshot or record hides them)`;
+    case CHECK_BAD_VALUE: return `sector ${p[1]}: the record at offset ${p[2]} has a valid CRC but impossible fields${p[3] ? ` (file id ${p[3]})` : ""}`;
     case CHECK_LOST_SECTOR: return `sector ${p[1]}: no valid header, its data (seq ${p[2]}) is lost`;
     case CHECK_SHORT_FILE: return `file id ${p[1]}: ${p[2]} of ${p[3]} bytes are readable`;
     case CHECK_BAD_NAME: return `file id ${p[1]}: its name record is missing or damaged`;
@@ -264,7 +266,7 @@ export function render(r: FsCommandResult): string {
     case "check": {
       const x = r.report;
       const lines = [
-        `${r.image}: ${x.ok ? "ok" : "PROBLEMS FOUND"} — ${x.files} files, ${x.records} records in ${x.used} sectors; ${x.ready} erased, ${x.dirty} to erase, ${x.lost} lost; ${x.bad} damaged records, ${x.torn} cut writes (normal after power loss)`,
+        `${r.image}: ${x.ok ? "ok" : "PROBLEMS FOUND"} — ${x.files} files, ${x.records} records in ${x.used} sectors; ${x.ready} erased, ${x.dirty} to erase, ${x.lost} lost; ${x.bad} damaged records, ${x.lostRecords} lost records, ${x.torn} cut writes (normal after power loss)`,
       ];
       for (const m of r.messages) lines.push(`  ${m}`);
       return lines.join("\n");
