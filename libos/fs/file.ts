@@ -75,14 +75,14 @@ interface State {
   p: number;
 }
 
-/** Operation names, for messages (fail's k). */
-const OPS = ["write", "read", "sync", "size", "close", "open", "remove", "stat", "list", "gc", "unmount", "mount"];
-const NAMES = [-2, "ENOENT", -9, "EBADF", -16, "EBUSY", -17, "EEXIST", -22, "EINVAL", -23, "ENFILE", -24, "EMFILE", -28, "ENOSPC", -36, "ENAMETOOLONG", -84, "ECORRUPT"];
+/** Operation names, for messages (fail's k), and errno names: one string each (a few variables, not an array's many). */
+const OPS = "write read sync size close open remove stat list gc unmount mount";
+const ERRNO = " 2ENOENT 9EBADF 16EBUSY 17EEXIST 22EINVAL 23ENFILE 24EMFILE 28ENOSPC 36ENAMETOOLONG 84ECORRUPT";
 
-/** The Error for code `code` of operation OPS[k] on file `name` ("": none). */
+/** The Error for code `code` of operation k on file `name` ("": none): "open log.a: ENOENT (-2)". */
 function fail(code: number, k: number, name: string): Error {
-  const i = NAMES.indexOf(code);
-  const e: any = new Error(OPS[k] + (name ? " " + name : "") + ": " + (i < 0 ? "error" : NAMES[i + 1]) + " (" + code + ")");
+  const i = ERRNO.indexOf(" " + -code + "E");
+  const e: any = new Error(OPS.split(" ")[k] + (name ? " " + name : "") + ": " + (i < 0 ? "error" : ERRNO.slice(i + 1 + ("" + -code).length).split(" ")[0]) + " (" + code + ")");
   e.code = code;
   return e;
 }
@@ -139,15 +139,19 @@ function open(s: State, name: string, mode?: string | number): File {
   const fs = mounted(s, 5, name);
   const flags = typeof mode === "number" ? mode : mode === "a" ? OPEN_APPEND | OPEN_CREATE : mode === "w" ? OPEN_REPLACE : mode === "ax" ? OPEN_APPEND | OPEN_CREATE | OPEN_EXCL : mode === "r" || mode === undefined ? 0 : -1;
   if (flags < 0) throw fail(EINVAL, 5, name);
-  const f: State = { f: fs, h: ok(/*@__NOINLINE__*/ fileOpen(fs, name, flags), 5, name), n: name, p: 0 };
+  return /*@__NOINLINE__*/ file({ f: fs, h: ok(/*@__NOINLINE__*/ fileOpen(fs, name, flags), 5, name), n: name, p: 0 });
+}
+
+/** A File's object: its closures keep this small scope (f alone), not open's. */
+function file(f: State): File {
   return {
-    name: name,
+    name: f.n,
     write: (d) => /*@__NOINLINE__*/ write(f, d),
     read: (n, at) => /*@__NOINLINE__*/ read(f, n, at),
     sync: () => {
-      ok(/*@__NOINLINE__*/ fileSync(f.f, handle(f, 2)), 2, name);
+      ok(/*@__NOINLINE__*/ fileSync(f.f, handle(f, 2)), 2, f.n);
     },
-    size: () => ok(/*@__NOINLINE__*/ fileSize(f.f, handle(f, 3)), 3, name),
+    size: () => ok(/*@__NOINLINE__*/ fileSize(f.f, handle(f, 3)), 3, f.n),
     close: () => /*@__NOINLINE__*/ close(f),
   };
 }
