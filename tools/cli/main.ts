@@ -149,7 +149,7 @@ program
   .option("--svg <file>", "wear: also write the wear map as SVG")
   .option("--out <file>", "cat: write the file's bytes here instead of printing them; get: where to write the file (default: its name)")
   .option("--json", "print the result as JSON")
-  .addHelpText("after", "\nExamples:\n  exo sim --for 20s --save-flash chip.bin\n  exo fs chip.bin                                 # every app's file system\n  exo fs chip.bin ls --app telemetry\n  exo fs chip.bin cat log.0 --app logger\n  exo fs chip.bin get log.0 --app logger --out log.bin\n  exo fs chip.bin wear --app logger --svg wear.svg\n  exo fs dump.bin ls --base 0x318000              # an image without a ledger")
+  .addHelpText("after", "\nExamples:\n  exo sim --for 20s --save-flash chip.bin\n  exo fs chip.bin                                 # every app's file system\n  exo fs chip.bin ls --app telemetry\n  exo fs chip.bin cat log.a --app logger\n  exo fs chip.bin get log.a --app logger --out log.bin\n  exo fs chip.bin wear --app logger --svg wear.svg\n  exo fs dump.bin ls --base 0x318000              # an image without a ledger")
   .action((image, action, name, opts) => execute(() => import("./commands/fs.ts"), { cwd: process.cwd(), image, action, name, ...opts }));
 
 program
