@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { render, run } from "../../../tools/cli/commands/fs.ts";
+import { spawnSync } from "node:child_process";
+import { failed, render, run } from "../../../tools/cli/commands/fs.ts";
 import { run as sim } from "../../../tools/cli/commands/sim.ts";
 import { UserError } from "../../../tools/cli/errors.ts";
 import { build } from "../../firmware/helpers.ts";
@@ -82,6 +83,35 @@ describe("exo fs on a whole-chip image saved by exo sim --save-flash", () => {
     const wear = await run({ cwd: dir, image: "chip.bin", action: "wear", app: "telemetry" });
     expect(wear.action === "wear" && wear.erases).toHaveLength(6);
   });
+
+  it("checks every app's file system when no --app is given, exit 1 if one is damaged", async () => {
+    const all = await run({ cwd: dir, image: "chip.bin", action: "check" });
+    if (all.action !== "check-all") throw new Error(all.action);
+    expect(all.checks.map((c) => [c.app, c.report.ok])).toEqual([["logger", true], ["telemetry", true]]);
+    expect(failed(all)).toBe(false);
+    // Flipped bytes in the middle of telemetry's log: its sector in use is the one whose header has a sequence number.
+    const damaged = chip.slice();
+    const view = new DataView(chip.buffer);
+    let used = 0x318000;
+    while (view.getUint32(used + 16, true) === 0xffffffff) used += 4096;
+    for (let k = 0; k < 16; k++) damaged[used + 120 + k * 4] ^= 0x5a;
+    writeFileSync(join(dir, "damaged.bin"), damaged);
+    const bad = await run({ cwd: dir, image: "damaged.bin", action: "check" });
+    if (bad.action !== "check-all") throw new Error(bad.action);
+    expect(bad.checks.map((c) => [c.app, c.report.ok])).toEqual([["logger", true], ["telemetry", false]]);
+    expect(failed(bad)).toBe(true);
+    expect(render(bad)).toMatch(/app telemetry\): PROBLEMS FOUND/);
+  });
+
+  it("works as a command: `exo fs IMAGE` with no action lists, a bad app exits 1 with the hint", () => {
+    const exo = (...args: string[]) => spawnSync(process.execPath, [join(import.meta.dirname, "../../../bin/exo.js"), ...args], { cwd: dir, encoding: "utf8" });
+    const ok = exo("fs", "chip.bin");
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/telemetry\s+0x318000\s+6/);
+    const bad = exo("fs", "chip.bin", "ls", "--app", "nope");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/no app named "nope"[\s\S]*apps with flash: logger, telemetry/);
+  }, 60_000);
 
   it("finds the ledger in a dump of the kernel's region alone (no board layout to go by)", async () => {
     writeFileSync(join(dir, "region.bin"), chip.subarray(0x310000, 0x320000));

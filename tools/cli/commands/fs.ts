@@ -22,7 +22,8 @@
  *     --out <file>            cat: write the file's bytes here instead of printing them; get: the file to write (default: NAME)
  *     --json                  print the result as JSON
  *   The action is `run(options)`; `render(result)` is the human output;
- *   `failed(result)` is true when check found problems (exit 1).
+ *   `failed(result)` is true when check found problems (exit 1). On a whole
+ *   chip, `check` without --app checks every app's file system.
  *
  * Errors: UserError for an unreadable, empty or truncated image, no file
  * system or no ledger found, an unknown app, action or file name (each with
@@ -88,6 +89,7 @@ export type FsCommandResult =
   | { action: "get"; image: string; name: string; size: number; out: string }
   | { action: "stat"; image: string; name: string; size: number }
   | { action: "check"; image: string; geometry: Geometry; report: FsReport; messages: string[] }
+  | { action: "check-all"; image: string; checks: (Extract<FsCommandResult, { action: "check" }> & { app: string })[]; unformatted: string[] }
   | { action: "wear"; image: string; geometry: Geometry; erases: (number | null)[]; min: number; max: number; mean: number; svg?: string };
 
 function number(v: string | number | undefined, what: string): number | undefined {
@@ -280,6 +282,14 @@ export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
     // No --app: the one file system there is, or the user picks.
     const rows = appsOf(image, chip);
     const mounted = rows.filter((r) => r.files);
+    if (action === "check" && mounted.length > 1) {
+      // fsck of the whole chip: every app's file system, exit 1 if any has a problem.
+      const checks = chip.apps.filter((a) => rows.find((r) => r.app === a.name)!.files).map((a) => {
+        const report = fsCheck(mount(image, geometryOf(a), `${o.image} (app ${a.name})`));
+        return { action: "check" as const, app: a.name, image: `${o.image} (app ${a.name})`, geometry: geometryOf(a), report, messages: report.problems.map(describeProblem) };
+      });
+      return { action: "check-all", image: o.image, checks, unformatted: rows.filter((r) => !r.files).map((r) => r.app) };
+    }
     if (action === "ls" && mounted.length !== 1) return { action: "apps", image: o.image, board: chip.board, region: { offset: chip.region.offset, address: chip.region.address, size: chip.region.size, sector: chip.region.sector }, seq: chip.seq, apps: rows };
     if (mounted.length !== 1) {
       throw new UserError(
@@ -340,7 +350,7 @@ export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
 }
 
 export function failed(r: FsCommandResult): boolean {
-  return r.action === "check" && !r.report.ok;
+  return (r.action === "check" && !r.report.ok) || (r.action === "check-all" && r.checks.some((c) => !c.report.ok));
 }
 
 function hexdump(b: Uint8Array): string {
@@ -386,6 +396,11 @@ export function render(r: FsCommandResult): string {
       return r.text ?? hexdump(Buffer.from(r.base64, "base64"));
     case "stat":
       return `${r.name}: ${r.size} bytes`;
+    case "check-all":
+      return [
+        ...r.checks.map((c) => render(c)),
+        ...r.unformatted.map((a) => `${r.image} (app ${a}): no file system to check (not formatted yet, or damaged: exo fs ${r.image} wear --app ${a})`),
+      ].join("\n");
     case "check": {
       const x = r.report;
       const lines = [
