@@ -369,12 +369,12 @@ export function render(r: FsCommandResult): string {
     case "apps": {
       const lines = [`${r.image}: ${r.apps.length} app(s) own flash (kernel ledger, sequence ${r.seq}, at 0x${r.region.address.toString(16)}${r.board ? `, ${r.board} layout` : ""})`];
       const rows = r.apps.map((a) => [
-        a.app, hex(a.base), String(a.sectors), `${a.sector} B`,
-        a.files ? String(a.files.length) : "-", a.live !== undefined ? String(a.live) : "-", a.used !== undefined ? `${a.used}/${a.sectors}` : "-", a.erases.join("/"),
+        a.app, hex(a.base), `${a.sectors} x ${a.sector} B`,
+        a.files ? String(a.files.length) : "-", a.live !== undefined ? String(a.live) : "-", a.used !== undefined ? `${a.used} sector(s)` : "-", a.erases.join("/"),
       ]);
-      const head = ["app", "--base", "sectors", "of", "files", "bytes", "log", "erases"];
+      const head = ["app", "--base", "extent", "files", "bytes", "log", "erases"];
       const width = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
-      for (const x of [head, ...rows]) lines.push("  " + x.map((c, i) => (i >= 1 && i <= 2 || i >= 4 && i <= 5 ? c.padStart(width[i]) : c.padEnd(width[i]))).join("  ").trimEnd());
+      for (const x of [head, ...rows]) lines.push("  " + x.map((c, i) => (i === 1 || i === 3 || i === 4 ? c.padStart(width[i]) : c.padEnd(width[i]))).join("  ").trimEnd());
       for (const a of r.apps) {
         if (a.error) lines.push(`  ${a.app}: ${a.error}`);
         else if (a.files!.length) lines.push(`  ${a.app}: ` + a.files!.map((f) => `${f.name} (${f.size} B)`).join(", "));
