@@ -66,6 +66,7 @@ program
   .option("--board <name>", "board to simulate (default: the one the bundle was built for)")
   .option("--bundle <file>", "the bundle to boot (default dist/firmware.js)")
   .option("--flash <image>", "flash image file: loaded if it exists, saved at the end")
+  .option("--save-flash <file>", "save the whole chip here at the end (a fresh erased chip unless --flash); read it with exo fs FILE")
   .option("--json", "print the run report as JSON (console lines included)")
   .option("--net", "give the device real loopback UDP sockets")
   .option("--listener", "start the host listener and print the telemetry it receives (implies --net)")
@@ -75,7 +76,7 @@ program
   .option("--delay <ms>", "with the network: delay each datagram by up to this many ms")
   .option("--pty", "serve the device on a pseudo-terminal (REPL + packet protocol) until Ctrl-C, for exo flash/monitor")
   .option("--pty-link <path>", "with --pty: also make this path a symlink to the pty")
-  .addHelpText("after", "\nExamples:\n  exo sim --for 10s --vcd blinky.vcd\n  exo sim --pty --pty-link /tmp/exo-dev")
+  .addHelpText("after", "\nExamples:\n  exo sim --for 10s --vcd blinky.vcd\n  exo sim --for 20s --save-flash chip.bin && exo fs chip.bin\n  exo sim --pty --pty-link /tmp/exo-dev")
   .action((opts) =>
     execute(() => (opts.pty ? import("./commands/sim-pty.ts") : import("./commands/sim.ts")) as Promise<CommandModule<object, unknown>>, {
       cwd: process.cwd(),
@@ -138,15 +139,17 @@ program
   );
 
 program
-  .command("fs <image> <action> [name]")
-  .description("read a libos/fs file system in a flash image, without changing it: ls, cat NAME, stat NAME, check, wear")
-  .option("--base <offset>", "byte offset of the file system in the image (default: found by its headers; hex ok)")
+  .command("fs <image> [action] [name]")
+  .description("read the libos/fs file systems in a flash image, without changing it: apps (default: every app's file system, from the kernel's ledger), ls, cat NAME, get NAME, stat NAME, check (every app's without --app), wear")
+  .option("--app <name>", "the file system of this app (its place read off the kernel's ledger in a whole-chip image)")
+  .option("--board <name>", "the chip layout to find the ledger with (default: by the image's size, else searched)")
+  .option("--base <offset>", "byte offset of the file system in the image (default: --app, else found by its headers; hex ok)")
   .option("--sector-size <bytes>", "erase sector size (default: from the headers)")
   .option("--count <sectors>", "sectors in the file system (default: from the headers)")
   .option("--svg <file>", "wear: also write the wear map as SVG")
-  .option("--out <file>", "cat: write the file's bytes here instead of printing them")
+  .option("--out <file>", "cat: write the file's bytes here instead of printing them; get: where to write the file (default: its name)")
   .option("--json", "print the result as JSON")
-  .addHelpText("after", "\nExamples:\n  exo fs dev.flash ls\n  exo fs dev.flash wear --svg wear.svg")
+  .addHelpText("after", "\nExamples:\n  exo sim --for 20s --save-flash chip.bin\n  exo fs chip.bin                                 # every app's file system\n  exo fs chip.bin ls --app telemetry\n  exo fs chip.bin cat log.a --app logger\n  exo fs chip.bin get log.a --app logger --out log.bin\n  exo fs chip.bin check                           # fsck of every app's file system\n  exo fs chip.bin wear --app logger --svg wear.svg\n  exo fs dump.bin ls --base 0x318000              # an image without a ledger")
   .action((image, action, name, opts) => execute(() => import("./commands/fs.ts"), { cwd: process.cwd(), image, action, name, ...opts }));
 
 program

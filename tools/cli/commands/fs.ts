@@ -1,41 +1,55 @@
 /**
- * `exo fs IMAGE <ls|cat NAME|stat NAME|check|wear>`: read a libos/fs file
- * system out of a flash image (saved by `exo sim --flash`, or read from a
- * device), without changing it. Uses the device code itself over a
- * read-only extent, so what it shows is what the device would see.
+ * `exo fs IMAGE [apps|ls|cat NAME|get NAME|stat NAME|check|wear]`: read the
+ * libos/fs file systems out of a flash image (saved by `exo sim
+ * --save-flash`, or read from a device), without changing it. Uses the device
+ * code itself over a read-only extent (and the kernel's own ledger reader,
+ * tools/cli/chip.ts), so what it shows is what the device would see.
+ *
+ * A whole-chip image carries the kernel's ledger: it says which app owns
+ * which sectors, so `exo fs IMAGE` lists every app's file system and `--app
+ * NAME` picks one. An image without a ledger (one file system alone, or a
+ * dump at an offset) is read where its headers are, or at `--base`.
  *
  * Registration (for tools/cli/main.ts):
- *   program.command("fs <image> <action> [name]")
- *     action: ls | cat | stat | check | wear      (name: for cat and stat)
- *     --base <offset>         byte offset of the file system in the image (default: found by its headers; hex ok)
+ *   program.command("fs <image> [action] [name]")
+ *     action: apps (default) | ls | cat | get | stat | check | wear   (name: for cat, get and stat)
+ *     --app <name>            the file system of this app (from the kernel's ledger in the image)
+ *     --board <name>          the chip layout to read the ledger with (default: by the image's size, else searched)
+ *     --base <offset>         byte offset of the file system in the image (default: --app, else found by its headers; hex ok)
  *     --sector-size <bytes>   erase sector size (default: from the headers)
  *     --count <sectors>       sectors in the file system (default: from the headers)
  *     --svg <file>            wear: also write the wear map as SVG
- *     --out <file>            cat: write the file's bytes here instead of printing them
+ *     --out <file>            cat: write the file's bytes here instead of printing them; get: the file to write (default: NAME)
  *     --json                  print the result as JSON
  *   The action is `run(options)`; `render(result)` is the human output;
- *   `failed(result)` is true when check found problems (exit 1).
+ *   `failed(result)` is true when check found problems (exit 1). On a whole
+ *   chip, `check` without --app checks every app's file system.
  *
- * Errors: UserError for an unreadable image, no file system found, an
- * unknown action or file name.
+ * Errors: UserError for an unreadable, empty or truncated image, no file
+ * system or no ledger found, an unknown app, action or file name (each with
+ * how to fix it).
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { crc32 } from "node:zlib";
 import type { FlashExtent } from "../../../firmware/types.ts";
+import { boards } from "../../../hal/boards.ts";
 import type { Fs } from "../../../libos/fs/fs.ts";
 import {
   CHECK_BAD_NAME, CHECK_BAD_RECORD, CHECK_BAD_VALUE, CHECK_LOST_RECORDS, CHECK_LOST_SECTOR, CHECK_NO_SNAPSHOT, CHECK_SHORT_FILE, ECORRUPT, EINVAL,
   type FsReport, fileClose, fileOpen, fileRead, fileSize, fsCheck, fsList, fsMount, fsStat, fsStats,
 } from "../../../libos/fs/index.ts";
 import { FS_FORMAT_VERSION, HEADER, MAGIC, get32 } from "../../../libos/fs/format.ts";
+import { readChip, type AppExtent, type Chip } from "../chip.ts";
 import { UserError } from "../errors.ts";
 
 export interface FsCommandOptions {
   cwd?: string;
   image: string;
-  action: string;
+  action?: string;
   name?: string;
+  app?: string;
+  board?: string;
   base?: string | number;
   sectorSize?: string | number;
   count?: string | number;
@@ -50,11 +64,32 @@ export interface Geometry {
   count: number;
 }
 
+/** One app's file system in a whole-chip image (`exo fs IMAGE` / `apps`). */
+export interface AppFs {
+  app: string;
+  /** Image offset (what --base takes) and chip address of its first sector. */
+  base: number;
+  address: number;
+  sector: number;
+  sectors: number;
+  /** Erase count per sector, from the ledger. */
+  erases: number[];
+  /** Mounted: files, bytes in them, sectors in the log, bytes writable before a reclaim. Else why not. */
+  files?: { name: string; size: number }[];
+  live?: number;
+  used?: number;
+  room?: number;
+  error?: string;
+}
+
 export type FsCommandResult =
-  | { action: "ls"; image: string; geometry: Geometry; files: { name: string; size: number }[]; live: number; room: number }
+  | { action: "apps"; image: string; board: string; region: { offset: number; address: number; size: number; sector: number }; seq: number; apps: AppFs[] }
+  | { action: "ls"; image: string; geometry: Geometry; files: { name: string; size: number }[]; live: number; room: number; app?: string }
   | { action: "cat"; image: string; name: string; size: number; out?: string; base64: string; text: string | null }
+  | { action: "get"; image: string; name: string; size: number; out: string }
   | { action: "stat"; image: string; name: string; size: number }
   | { action: "check"; image: string; geometry: Geometry; report: FsReport; messages: string[] }
+  | { action: "check-all"; image: string; checks: (Extract<FsCommandResult, { action: "check" }> & { app: string })[]; unformatted: string[] }
   | { action: "wear"; image: string; geometry: Geometry; erases: (number | null)[]; min: number; max: number; mean: number; svg?: string };
 
 function number(v: string | number | undefined, what: string): number | undefined {
@@ -117,7 +152,7 @@ const services = {
 function mount(image: Uint8Array, g: Geometry, path: string): Fs {
   const fs = fsMount(imageExtent(image, g), services);
   if (typeof fs !== "number") return fs;
-  if (fs === ECORRUPT) throw new UserError(`${path}: no sector of the file system at 0x${g.base.toString(16)} holds a valid snapshot`, "check --base and --sector-size, or run `exo fs IMAGE wear` to see which sectors carry headers");
+  if (fs === ECORRUPT) throw new UserError(`${path}: no sector of the file system at 0x${g.base.toString(16)} holds a valid snapshot (not formatted, or damaged)`, "check --app, or --base and --sector-size, or run `exo fs IMAGE wear` to see which sectors carry headers");
   if (fs === EINVAL) throw new UserError(`${path}: the file system there was formatted with another geometry or format version`, "give --sector-size and --count as formatted");
   throw new UserError(`${path}: mount returned ${fs}`);
 }
@@ -138,7 +173,7 @@ export function describeProblem(p: number[]): string {
 
 function readFile(fs: Fs, name: string, path: string): Uint8Array {
   const h = fileOpen(fs, name, 0);
-  if (h < 0) throw new UserError(`${path}: no file named ${JSON.stringify(name)}`, "run `exo fs IMAGE ls` to list the files");
+  if (h < 0) throw new UserError(`${path}: no file named ${JSON.stringify(name)}`, "run `exo fs IMAGE ls` (with the same --app or --base) to list the files");
   const out = new Uint8Array(fileSize(fs, h));
   const r = fileRead(fs, h, 0, out);
   fileClose(fs, h);
@@ -179,6 +214,36 @@ export function wearSvg(erases: (number | null)[], title: string): string {
   return parts.join("\n") + "\n";
 }
 
+/** The app's extent as a file-system geometry. */
+const geometryOf = (a: AppExtent): Geometry => ({ base: a.offset, sector: a.sector, count: a.count });
+
+/** Every app's file system in the ledger, mounted where it can be. */
+function appsOf(image: Uint8Array, chip: Chip): AppFs[] {
+  return chip.apps.map((a) => {
+    const row: AppFs = { app: a.name, base: a.offset, address: a.address, sector: a.sector, sectors: a.count, erases: a.erases };
+    const fs = fsMount(imageExtent(image, geometryOf(a)), services);
+    if (typeof fs === "number") {
+      row.error = fs === ECORRUPT ? "no file system (the extent holds no valid snapshot: not formatted yet, or damaged)" : fs === EINVAL ? "formatted with another geometry or format version" : `mount returned ${fs}`;
+      return row;
+    }
+    const st = fsStats(fs);
+    return { ...row, files: fsList(fs), live: st.live, used: st.used, room: st.room };
+  });
+}
+
+const hex = (n: number) => "0x" + n.toString(16);
+
+/** Why an image has no ledger, and what to do instead. */
+function noLedger(path: string, image: Uint8Array, what: string): UserError {
+  const sizes = Object.values(boards).map((b) => `${b.name} ${b.chip.size}`).join(", ");
+  const whole = Object.values(boards).some((b) => b.chip.size === image.length);
+  return new UserError(
+    `${path}: ${what}: the image holds no kernel ledger${whole ? "" : ` (it is ${image.length} bytes, not a whole chip of any board: ${sizes}; truncated?)`}`,
+    "give the file system's place with --base OFFSET (and --sector-size, --count if its headers are damaged), " +
+      "or `exo fs IMAGE ls` to read the first file system found by its headers; a whole chip saved by `exo sim --save-flash FILE` has the ledger",
+  );
+}
+
 export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
   const cwd = o.cwd ?? process.cwd();
   const path = resolve(cwd, o.image);
@@ -188,8 +253,56 @@ export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
   } catch (e) {
     throw new UserError(`cannot read ${o.image}: ${(e as Error).message}`, "give the path of a flash image file");
   }
-  const g = findGeometry(image, number(o.base, "base"), number(o.sectorSize, "sector-size"), number(o.count, "count"));
-  const action = o.action;
+  if (image.length === 0) throw new UserError(`${o.image} is empty`, "save the chip again: `exo sim --save-flash FILE`");
+  const action = o.action ?? "apps";
+  const known = ["apps", "ls", "cat", "get", "stat", "check", "wear"];
+  if (known.indexOf(action) < 0) throw new UserError(`unknown action ${JSON.stringify(action)}`, "use one of: apps, ls, cat NAME, get NAME [--out FILE], stat NAME, check, wear [--svg FILE]");
+  const base = number(o.base, "base");
+  if (base !== undefined && o.app !== undefined) throw new UserError("give --app or --base, not both", "--app NAME reads the app's place off the kernel's ledger");
+  // The kernel's ledger, unless the user placed the file system by hand.
+  const byHand = base !== undefined || (o.sectorSize !== undefined && o.app === undefined);
+  const chip = byHand ? undefined : readChip(image, o.board);
+  if (action === "apps") {
+    if (byHand) throw new UserError("exo fs IMAGE apps reads the kernel's ledger: --base and --sector-size do not apply", "use `exo fs IMAGE ls --base OFFSET` for one file system");
+    if (!chip) throw noLedger(o.image, image, "cannot list the apps' file systems");
+    return { action, image: o.image, board: chip.board, region: { offset: chip.region.offset, address: chip.region.address, size: chip.region.size, sector: chip.region.sector }, seq: chip.seq, apps: appsOf(image, chip) };
+  }
+  let g: Geometry;
+  let app: string | undefined;
+  if (o.app !== undefined) {
+    if (!chip) throw noLedger(o.image, image, `cannot find app ${JSON.stringify(o.app)}`);
+    const a = chip.apps.find((x) => x.name === o.app);
+    if (!a) {
+      const names = chip.apps.map((x) => x.name);
+      throw new UserError(`${o.image}: no app named ${JSON.stringify(o.app)} owns flash in the kernel's ledger`, names.length ? `apps with flash: ${names.join(", ")}` : "no app owns flash on this chip yet");
+    }
+    g = geometryOf(a);
+    app = a.name;
+  } else if (chip && chip.apps.length) {
+    // No --app: the one file system there is, or the user picks.
+    const rows = appsOf(image, chip);
+    const mounted = rows.filter((r) => r.files);
+    if (action === "check" && mounted.length > 1) {
+      // fsck of the whole chip: every app's file system, exit 1 if any has a problem.
+      const checks = chip.apps.filter((a) => rows.find((r) => r.app === a.name)!.files).map((a) => {
+        const report = fsCheck(mount(image, geometryOf(a), `${o.image} (app ${a.name})`));
+        return { action: "check" as const, app: a.name, image: `${o.image} (app ${a.name})`, geometry: geometryOf(a), report, messages: report.problems.map(describeProblem) };
+      });
+      return { action: "check-all", image: o.image, checks, unformatted: rows.filter((r) => !r.files).map((r) => r.app) };
+    }
+    if (action === "ls" && mounted.length !== 1) return { action: "apps", image: o.image, board: chip.board, region: { offset: chip.region.offset, address: chip.region.address, size: chip.region.size, sector: chip.region.sector }, seq: chip.seq, apps: rows };
+    if (mounted.length !== 1) {
+      throw new UserError(
+        `${o.image} holds the file systems of ${mounted.length} apps (${mounted.map((r) => r.app).join(", ") || "none mounts"}): which one?`,
+        `pick one with --app NAME (apps with flash: ${chip.apps.map((a) => a.name).join(", ")})`,
+      );
+    }
+    app = mounted[0].app;
+    g = geometryOf(chip.apps.find((x) => x.name === app)!);
+  } else {
+    g = findGeometry(image, base, number(o.sectorSize, "sector-size"), number(o.count, "count"));
+  }
+  const where = app ? `${o.image} (app ${app})` : o.image;
   if (action === "wear") {
     const erases: (number | null)[] = [];
     for (let i = 0; i < g.count; i++) {
@@ -199,7 +312,7 @@ export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
     const known = erases.filter((e): e is number => e !== null);
     const result = {
       action: "wear" as const,
-      image: o.image,
+      image: where,
       geometry: g,
       erases,
       min: known.length ? Math.min(...known) : 0,
@@ -207,35 +320,37 @@ export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
       mean: known.length ? known.reduce((a, b) => a + b, 0) / known.length : 0,
       svg: o.svg,
     };
-    if (o.svg) writeFileSync(resolve(cwd, o.svg), wearSvg(erases, `${o.image}: ${g.count} sectors of ${g.sector} B at 0x${g.base.toString(16)}`));
+    if (o.svg) writeFileSync(resolve(cwd, o.svg), wearSvg(erases, `${where}: ${g.count} sectors of ${g.sector} B at 0x${g.base.toString(16)}`));
     return result;
   }
-  const fs = mount(image, g, o.image);
+  const fs = mount(image, g, where);
   if (action === "ls") {
     const stats = fsStats(fs);
-    return { action, image: o.image, geometry: g, files: fsList(fs), live: stats.live, room: stats.room };
+    return { action, image: where, geometry: g, files: fsList(fs), live: stats.live, room: stats.room, ...(app ? { app } : {}) };
   }
   if (action === "check") {
     const report = fsCheck(fs);
-    return { action, image: o.image, geometry: g, report, messages: report.problems.map(describeProblem) };
+    return { action, image: where, geometry: g, report, messages: report.problems.map(describeProblem) };
   }
-  if (action === "cat" || action === "stat") {
-    if (!o.name) throw new UserError(`exo fs IMAGE ${action} needs a file name`, `exo fs ${o.image} ${action} NAME`);
-    if (action === "stat") {
-      const st = fsStat(fs, o.name);
-      if (typeof st === "number") throw new UserError(`${o.image}: no file named ${JSON.stringify(o.name)}`, "run `exo fs IMAGE ls` to list the files");
-      return { action, image: o.image, name: st.name, size: st.size };
-    }
-    const data = readFile(fs, o.name, o.image);
-    if (o.out) writeFileSync(resolve(cwd, o.out), data);
-    const printable = data.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
-    return { action, image: o.image, name: o.name, size: data.length, out: o.out, base64: Buffer.from(data).toString("base64"), text: printable ? Buffer.from(data).toString("latin1") : null };
+  if (!o.name) throw new UserError(`exo fs IMAGE ${action} needs a file name`, `exo fs ${o.image} ${action} NAME${app ? ` --app ${app}` : ""}`);
+  if (action === "stat") {
+    const st = fsStat(fs, o.name);
+    if (typeof st === "number") throw new UserError(`${where}: no file named ${JSON.stringify(o.name)}`, `run \`exo fs IMAGE ls${app ? ` --app ${app}` : ""}\` to list the files`);
+    return { action, image: where, name: st.name, size: st.size };
   }
-  throw new UserError(`unknown action ${JSON.stringify(action)}`, "use one of: ls, cat NAME, stat NAME, check, wear [--svg FILE]");
+  const data = readFile(fs, o.name, where);
+  if (action === "get") {
+    const out = o.out ?? basename(o.name);
+    writeFileSync(resolve(cwd, out), data);
+    return { action, image: where, name: o.name, size: data.length, out };
+  }
+  if (o.out) writeFileSync(resolve(cwd, o.out), data);
+  const printable = data.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
+  return { action: "cat", image: where, name: o.name, size: data.length, out: o.out, base64: Buffer.from(data).toString("base64"), text: printable ? Buffer.from(data).toString("latin1") : null };
 }
 
 export function failed(r: FsCommandResult): boolean {
-  return r.action === "check" && !r.report.ok;
+  return (r.action === "check" && !r.report.ok) || (r.action === "check-all" && r.checks.some((c) => !c.report.ok));
 }
 
 function hexdump(b: Uint8Array): string {
@@ -251,6 +366,24 @@ function hexdump(b: Uint8Array): string {
 
 export function render(r: FsCommandResult): string {
   switch (r.action) {
+    case "apps": {
+      const lines = [`${r.image}: ${r.apps.length} app(s) own flash (kernel ledger, sequence ${r.seq}, at 0x${r.region.address.toString(16)}${r.board ? `, ${r.board} layout` : ""})`];
+      const rows = r.apps.map((a) => [
+        a.app, hex(a.base), `${a.sectors} x ${a.sector} B`,
+        a.files ? String(a.files.length) : "-", a.live !== undefined ? String(a.live) : "-", a.used !== undefined ? `${a.used} sector(s)` : "-", a.erases.join("/"),
+      ]);
+      const head = ["app", "--base", "extent", "files", "bytes", "log", "erases"];
+      const width = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
+      for (const x of [head, ...rows]) lines.push("  " + x.map((c, i) => (i === 1 || i === 3 || i === 4 ? c.padStart(width[i]) : c.padEnd(width[i]))).join("  ").trimEnd());
+      for (const a of r.apps) {
+        if (a.error) lines.push(`  ${a.app}: ${a.error}`);
+        else if (a.files!.length) lines.push(`  ${a.app}: ` + a.files!.map((f) => `${f.name} (${f.size} B)`).join(", "));
+      }
+      lines.push(r.apps.length ? `read one with --app NAME, e.g. exo fs ${r.image} ls --app ${r.apps[0].app}` : "no app owns flash on this chip yet");
+      return lines.join("\n");
+    }
+    case "get":
+      return `${r.name}: ${r.size} bytes written to ${r.out}`;
     case "ls": {
       const w = Math.max(4, ...r.files.map((f) => f.name.length));
       const lines = [`${r.image}: ${r.geometry.count} sectors of ${r.geometry.sector} B at 0x${r.geometry.base.toString(16)}`];
@@ -263,6 +396,11 @@ export function render(r: FsCommandResult): string {
       return r.text ?? hexdump(Buffer.from(r.base64, "base64"));
     case "stat":
       return `${r.name}: ${r.size} bytes`;
+    case "check-all":
+      return [
+        ...r.checks.map((c) => render(c)),
+        ...r.unformatted.map((a) => `${r.image} (app ${a}): no file system to check (not formatted yet, or damaged: exo fs ${r.image} wear --app ${a})`),
+      ].join("\n");
     case "check": {
       const x = r.report;
       const lines = [

@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import { findBoard } from "../../../hal/boards.ts";
 import { runSimPty, type PtyResult } from "../../serial/sim-pty.ts";
+import { UserError } from "../errors.ts";
 
 export interface SimPtyOptions {
   cwd: string;
@@ -13,9 +14,11 @@ export interface SimPtyOptions {
   seed?: string;
   flash?: string;
   ptyLink?: string;
+  saveFlash?: string;
 }
 
 export function run(options: SimPtyOptions): Promise<PtyResult> {
+  if (options.saveFlash) throw new UserError("--save-flash is for a timed run, not --pty", "with --pty give --flash IMAGE: the chip is saved there when you stop (Ctrl-C)");
   return runSimPty({
     board: findBoard(options.board),
     seed: Number(options.seed ?? 1),

@@ -1,10 +1,15 @@
 /**
- * `exo sim [--for 10s] [--vcd out.vcd] [--seed N] [--board B] [--bundle F] [--flash IMAGE] [--json]
+ * `exo sim [--for 10s] [--vcd out.vcd] [--seed N] [--board B] [--bundle F] [--flash IMAGE] [--save-flash FILE] [--json]
  *          [--net] [--listener] [--listen PORT] [--loss P] [--dup P] [--delay MS]`:
  * boot a bundle on the simulated device, print its console as it runs (with
  * simulated time), then a summary: speed against real time, the waveform
  * (a terminal picture, and VCD for GTKWave), memory, flash wear, the
  * kernel's status and the apps' file systems.
+ *
+ * Flash: `--flash IMAGE` loads the chip from IMAGE if it exists and saves it
+ * there at the end; `--save-flash FILE` saves the whole chip at the end
+ * without loading anything (both may be given). `exo fs FILE` then lists
+ * every app's file system in it (tools/cli/commands/fs.ts).
  *
  * Network (hal/sim/net.ts): `--net` gives the device real loopback UDP
  * sockets; `--listener` also starts the host listener (tools/net/listener.ts)
@@ -37,6 +42,8 @@ export interface SimCommandOptions {
   board?: string;
   bundle?: string;
   flash?: string;
+  /** Save the whole chip here at the end (never loaded). */
+  saveFlash?: string;
   /** Called with each console line as the device prints it (the human view). */
   live?: (text: string) => void;
   /** Give the device a network (implied by listener/listen). */
@@ -65,6 +72,8 @@ export interface SimResult {
   waveform: WaveformPicture;
   vcd?: string;
   flashImage?: string;
+  /** Where --save-flash wrote the chip. */
+  savedFlash?: string;
   memory: { usage: number; free: number; total: number };
   /** Erase count per sector of the kernel's flash region. */
   erases: number[];
@@ -129,6 +138,14 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
   const vcd = options.vcd ? resolve(options.cwd, options.vcd) : undefined;
   if (vcd) writeFileSync(vcd, device.vcd());
   if (image) writeFlashImage(image, device.control.flashImage());
+  const saved = options.saveFlash ? resolve(options.cwd, options.saveFlash) : undefined;
+  if (saved) {
+    try {
+      writeFlashImage(saved, device.control.flashImage());
+    } catch (e) {
+      throw new UserError(`cannot save the flash to ${shown(saved)}: ${(e as Error).message}`, "give a path in a folder you can write to");
+    }
+  }
   const first = device.flash.sectorOf(board.kernelFlash.base);
   const kernel = readKernelStatus(device);
   const files = appFiles(device, kernel);
@@ -150,6 +167,7 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
     waveform: drawWaveform(changes, traced, device.now),
     vcd,
     flashImage: image,
+    ...(saved ? { savedFlash: saved } : {}),
     memory: device.memory(),
     erases: [...device.flash.eraseCounts.subarray(first, first + board.kernelFlash.size / board.chip.sectorSize)],
     kernel,
@@ -205,7 +223,8 @@ export function render(result: SimResult): string {
       : ["pins: none driven"]),
     result.vcd ? `waveform: ${shown(result.vcd)} (open it with GTKWave)` : "waveform: add --vcd out.vcd to save it for GTKWave",
     `memory: ~${result.memory.usage} of ${result.memory.total} variables in use (estimate)`,
-    `flash: ${worn} of ${result.erases.length} kernel sectors erased so far` + (result.flashImage ? `; image saved to ${shown(result.flashImage)}` : ""),
+    `flash: ${worn} of ${result.erases.length} kernel sectors erased so far` + (result.flashImage ? `; image saved to ${shown(result.flashImage)}` : "") +
+      (result.savedFlash ? `; chip saved to ${shown(result.savedFlash)} (read its file systems: exo fs ${shown(result.savedFlash)})` : ""),
     ...(result.kernel ? renderKernel(result.kernel) : []),
     ...(result.files ?? []).map(
       (f) => `fs: ${f.app}: ${f.stats.files} file(s), ${f.stats.live} live bytes, ${f.stats.used} of ${f.stats.sectors} sectors in the log, ` +
