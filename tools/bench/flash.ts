@@ -34,6 +34,7 @@ import { ProtocolClient } from "../serial/protocol.ts";
 import { SimLine } from "../serial/sim-link.ts";
 import { servePty } from "../serial/sim-pty.ts";
 import { realTimers, VirtualTime } from "../serial/timers.ts";
+import { ranDirectly } from "../ran-directly.ts";
 
 export interface BenchFlashOptions {
   cwd?: string;
@@ -197,7 +198,7 @@ export function render(result: BenchFlashResult): string {
 
 export const failed = (result: BenchFlashResult): boolean => result.goal.met === false;
 
-if (process.argv[1] && import.meta.filename === process.argv[1]) {
+if (ranDirectly(import.meta.url, "flash.ts")) {
   const json = process.argv.includes("--json");
   const result = await run({ links: process.argv.find((a) => a.startsWith("--links="))?.slice(8) });
   process.stdout.write((json ? JSON.stringify(result, null, 2) : render(result)) + "\n");

@@ -28,6 +28,7 @@ import { findBoard } from "../../hal/boards.ts";
 import { SimDevice } from "../../hal/sim/device.ts";
 import { buildDevice } from "../build/device.ts";
 import { libraryBundle } from "../build/library.ts";
+import { ranDirectly } from "../ran-directly.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const fsTs = JSON.stringify(join(root, "libos/fs/fs.ts"));
@@ -105,7 +106,7 @@ export async function measure() {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (ranDirectly(import.meta.url, "fs-face.ts")) {
   const r = await measure();
   if (process.argv.includes("--json")) console.log(JSON.stringify(r, null, 2));
   else {

@@ -39,6 +39,7 @@ import { libraryBundle } from "../build/library.ts";
 import { checkBundle, formatViolation } from "../gate/check.ts";
 import { findRoot } from "../cli/root.ts";
 import { CFG_EVERY, GEN, configBytes, recordBytes } from "./logcfg.ts";
+import { ranDirectly } from "../ran-directly.ts";
 
 export interface InterpreterOptions {
   cwd?: string;
@@ -462,7 +463,7 @@ export function renderInterpreter(r: InterpreterResult): string {
 }
 
 // `npx tsx tools/bench/fs-interpreter.ts --espruino PATH [--records N] [--sector 1024] [--timeout S] [--json]`
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+if (ranDirectly(import.meta.url, "fs-interpreter.ts")) {
   const argv = process.argv.slice(2);
   const value = (name: string) => {
     const i = argv.indexOf(name);

@@ -29,6 +29,7 @@ import {
 import { hostServices, norExtent } from "../../hal/sim/extent.ts";
 import { Driver, GEN, REFERENCE, type WorkloadName, appBytes, recordBytes, workload } from "./logcfg.ts";
 import { type InterpreterResult, interpreterFailed, renderInterpreter, runInterpreter } from "./fs-interpreter.ts";
+import { ranDirectly } from "../ran-directly.ts";
 
 export interface BenchFsOptions {
   cwd?: string;
@@ -370,7 +371,7 @@ function table(r: BenchFsResult, workloads: WorkloadResult[], goalList: Goal[]):
   return ["", ...lines, "", "goals:", ...g];
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+if (ranDirectly(import.meta.url, "fs.ts")) {
   const args = process.argv.slice(2);
   const opts: Record<string, string | boolean> = {};
   for (let k = 0; k < args.length; k++) {

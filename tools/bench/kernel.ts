@@ -39,6 +39,7 @@ import { SimDevice } from "../../hal/sim/device.ts";
 import { buildDevice } from "../build/device.ts";
 import { ledgerSectors } from "../build/manifests.ts";
 import { findRoot } from "../cli/root.ts";
+import { ranDirectly } from "../ran-directly.ts";
 
 export interface BenchKernelOptions {
   cwd?: string;
@@ -472,7 +473,7 @@ export function render(r: Result): string {
 }
 
 // `npx tsx tools/bench/kernel.ts [--json] [--espruino PATH] [--iterations N] [--no-callgrind]`
-if (process.argv[1] && import.meta.url === new URL(process.argv[1], "file://").href) {
+if (ranDirectly(import.meta.url, "kernel.ts")) {
   const argv = process.argv.slice(2);
   const value = (name: string) => {
     const i = argv.indexOf(name);

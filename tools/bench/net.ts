@@ -33,6 +33,7 @@ import { findBoard } from "../../hal/boards.ts";
 import { SimDevice } from "../../hal/sim/device.ts";
 import { buildDevice } from "../build/device.ts";
 import { findRoot } from "../cli/root.ts";
+import { ranDirectly } from "../ran-directly.ts";
 
 export interface BenchNetOptions {
   cwd?: string;
@@ -260,7 +261,7 @@ export function render(r: Result): string {
 export const failed = (r: Result): boolean =>
   r.simulator.echo.echoed < r.simulator.echo.packets || ("demux" in r.interpreter && r.interpreter.demux.ratio > 2);
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop()!)) {
+if (ranDirectly(import.meta.url, "net.ts")) {
   const json = process.argv.includes("--json");
   const at = process.argv.indexOf("--espruino");
   const result = await run({ espruino: at > 0 ? process.argv[at + 1] : undefined });

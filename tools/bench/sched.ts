@@ -48,6 +48,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { rollup, type Plugin } from "rollup";
+import { ranDirectly } from "../ran-directly.ts";
 import type { Services, TimerCap } from "../../firmware/types.ts";
 import { VirtualClock } from "../../hal/sim/clock.ts";
 import { NorFlash } from "../../hal/sim/flash.ts";
@@ -753,7 +754,7 @@ export function render(result: Result): string {
 export const failed = (result: Result): boolean => result.checks.some((c) => !c.ok);
 
 // `npx tsx tools/bench/sched.ts [--json] [--switches N] [--seconds N] [--espruino PATH] [--callgrind]`
-if (process.argv[1] && import.meta.filename === process.argv[1]) {
+if (ranDirectly(import.meta.url, "sched.ts")) {
   const argv = process.argv.slice(2);
   const value = (name: string) => {
     const i = argv.indexOf(name);

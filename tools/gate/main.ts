@@ -1,7 +1,7 @@
 // `tsx tools/gate/main.ts dist/firmware.js [more.js...]`: run the dialect gate
 // on bundles on disk; prints one line per violation and exits 1 if any.
-import { pathToFileURL } from "node:url";
 import { checkFile, formatViolation } from "./check.ts";
+import { ranDirectly } from "../ran-directly.ts";
 
 // hal/espruino/globals.d.ts declares the device's `process` for the whole
 // project, which hides Node's; this is the host's.
@@ -19,7 +19,7 @@ export function runGate(bundles: string[], log: (line: string) => void = (line) 
   return count ? 1 : 0;
 }
 
-if (host.argv[1] && import.meta.url === pathToFileURL(host.argv[1]).href) {
+if (ranDirectly(import.meta.url, "main.ts")) {
   const args = host.argv.slice(2);
   host.exitCode = runGate(args.length ? args : ["dist/firmware.js"]);
 }

@@ -15,8 +15,8 @@
  * same sender (it rebooted, or gave a packet up) restarts its sequence.
  */
 import dgram from "node:dgram";
-import { pathToFileURL } from "node:url";
 import { DATA, decode, receiver, type Receiver } from "../../libos/net/wire.ts";
+import { ranDirectly } from "../ran-directly.ts";
 
 export interface ListenOptions {
   /** UDP port on 127.0.0.1 (or `host`); 0 = any free port. Default 0. */
@@ -87,7 +87,7 @@ export function listen(options: ListenOptions = {}): Promise<Listener> {
 /** Payload bytes as text (latin1), for printing. */
 export const asText = (payload: Uint8Array): string => Buffer.from(payload).toString("latin1");
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+if (ranDirectly(import.meta.url, "listener.ts")) {
   const port = Number(process.argv[2] ?? 5701);
   const l = await listen({ port, onMessage: (payload, from) => console.log(`${from}  ${asText(payload)}`) });
   console.log(`listening for libos/net datagrams on 127.0.0.1:${l.port} (Ctrl-C to stop)`);
