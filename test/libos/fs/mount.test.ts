@@ -168,3 +168,13 @@ describe("libos/fs mount", () => {
     expect(fsCheck(fs).ok).toBe(true);
   });
 });
+
+describe("exo bench fs --sectors", () => {
+  it("takes a comma list of sector counts and refuses a typo with a hint", async () => {
+    const { parseSectors } = await import("../../../tools/bench/fs.ts");
+    expect(parseSectors("64,256,1024")).toEqual([64, 256, 1024]);
+    expect(parseSectors(undefined)).toEqual([64, 256, 1024]);
+    expect(() => parseSectors("64,25b")).toThrow(/"25b" is not a sector count/);
+    expect(() => parseSectors("64,8")).toThrow(/"8"/);
+  });
+});
