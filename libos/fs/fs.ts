@@ -856,9 +856,11 @@ export function fsMount(flash: FlashExtent, services: Services, config?: FsConfi
   const fs = f;
   const n = fs.count;
   let foreign = 0;
+  const ready: number[] = [];
   const look = (i: number): number => {
     const p = secProbe(fs, i);
     if (p === P_FOREIGN) foreign++;
+    if (p === P_READY) ready.push(i);
     return p;
   };
   // Seq - index is the same for every used sector of the head's lap at or before it, and differs after it.
@@ -918,6 +920,9 @@ export function fsMount(flash: FlashExtent, services: Services, config?: FsConfi
   fs.walk = HEADER;
   mark(fs, fs.head);
   mark(fs, secIndex(fs, fs.tail));
+  // The search read the sector after the head (the next to be opened): keep what it saw.
+  const nx = (fs.head + 1) % n;
+  if (freeCount(fs) > 0 && ready.indexOf(nx) >= 0) mark(fs, nx);
   for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s] && (fs.lows[s] < fs.tail || fs.lows[s] > fs.seq)) fs.lows[s] = fs.tail;
   return fs;
 }
