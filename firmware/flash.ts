@@ -25,7 +25,8 @@
  * number, u: the unstable boots before, c: the boot in progress [last app,
  * stable]}, then a log of 4-byte records [kind, v, v ^ 0xFF, 0xFF]: 0x45
  * "sector v is about to be erased", 0x42 a boot began, 0x52 app v is about
- * to run, 0x53 this boot is stable. A torn record never validates (its two
+ * to run, 0x53 this boot is stable; 0x48 "the next record's v has this high
+ * byte" (v + 256 · high: sectors 256 and up, written as a pair, in two programs). A torn record never validates (its two
  * value bytes can only be a superset of the bits), so the log needs no CRC. Boot takes the valid copy with the
  * highest sequence and replays its log. An ownership change writes the whole
  * state into the other copy with sequence + 1: a power cut at any operation
@@ -45,6 +46,7 @@ const RECORD = 0x45; // "sector value is about to be erased"
 const BOOT = 0x42; // a boot began
 const RUN = 0x52; // an upcall into app `value` began (written only while the watchdog is suspicious)
 const STABLE = 0x53; // this boot ran long enough: the resets before it are forgiven
+const HIGH = 0x48; // the next record's value has this high byte (sectors 256 and up)
 
 /** The region the board gives the kernel, and the ledger's size. */
 export interface FlashRegion {
@@ -76,6 +78,8 @@ let bootApps: string[] = [];
 let unstable: number[] = [];
 /** The boot in progress as the log tells it: the app last running, and whether it was marked stable. */
 let open: { last: number; stable: boolean } | undefined;
+/** The high byte a HIGH record gave the next record (replay only). */
+let high = 0;
 
 const copyBytes = () => region.ledger * region.sector;
 const copyBase = (which: number) => region.base + which * copyBytes();
@@ -107,6 +111,12 @@ function readCopy(which: number): { seq: number; body: string; end: number } | u
 
 /** One whole log record, in the order written. */
 function replayRecord(kind: number, value: number): void {
+  if (kind === HIGH) {
+    high = value;
+    return;
+  }
+  value += 256 * high;
+  high = 0;
   if (kind === RECORD && value < sectors) erases[value]++;
   else if (kind === BOOT) {
     if (open && !open.stable) unstable.push(open.last);
@@ -128,8 +138,9 @@ function replayLog(): void {
       const b0 = chunk[i];
       const b1 = chunk[i + 1];
       if (b0 === 255 && b1 === 255 && chunk[i + 2] === 255 && chunk[i + 3] === 255) return;
-      // A torn record fails this test and is skipped; it still takes its word.
+      // A torn record fails this test and is skipped; it still takes its word (and its pair's high byte goes).
       if (chunk[i + 2] === (b1 ^ 255)) replayRecord(b0, b1);
+      else high = 0;
       logAt += 4;
     }
   }
@@ -172,7 +183,12 @@ function append(kind: number, value: number): void {
 
 /** Count an erase of sector `i` in the log, then erase it. */
 function eraseSector(i: number): void {
-  append(RECORD, i);
+  if (i > 255) {
+    // Both words of the pair in one copy's log; each is its own program, so a torn second never follows a torn first.
+    if (logAt + 8 > copyBytes()) store();
+    append(HIGH, i >> 8);
+  }
+  append(RECORD, i & 255);
   erases[i]++;
   hal.flash.erase(region.base + i * region.sector);
 }
@@ -215,6 +231,7 @@ export function loadLedger(h: Hal, r: FlashRegion): void {
   unstable = state.u || [];
   open = state.c ? { last: state.c[0], stable: state.c[1] === 1 } : undefined;
   logAt = best.end;
+  high = 0;
   replayLog();
   // The boot that ended last: if it never became stable, it ended in a reset or a cut.
   if (open && !open.stable) unstable.push(open.last);

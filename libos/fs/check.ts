@@ -9,11 +9,8 @@
  * on flash is reported, not thrown.
  */
 import type { Fs, FsGcCounters } from "./fs.ts";
-import { K_LIVE, crcOk, freeCount, infoOf, recOk, recRead, secIndex, slotFind, winAt } from "./fs.ts";
-import {
-  FS_FORMAT_VERSION, HEADER, MAGIC, S_DIRTY, S_LOST, S_READY, S_USED, T_DATA, T_MOVE, T_NAME, T_SNAP,
-  geometryWord, get32, pad4,
-} from "./format.ts";
+import { K_LIVE, crcOk, freeCount, hdrState, infoOf, recOk, recRead, secIndex, secProbe, secUsed, slotFind, winAt } from "./fs.ts";
+import { HEADER, P_READY, T_DATA, T_MOVE, T_NAME, T_SNAP, get32, pad4 } from "./format.ts";
 
 /** Problem kinds in FsReport.problems; each entry is [kind, a, b, c]. */
 /** A record fails its CRC and valid records follow it (not a cut write): [1, sector, offset in sector, 0]. */
@@ -224,37 +221,28 @@ export function fsCheck(fs: Fs): FsReport {
   const r: FsReport = { ok: true, used: 0, ready: 0, dirty: 0, lost: 0, records: 0, bad: 0, torn: 0, lostRecords: 0, files: 0, problems: [] };
   const found = new Uint32Array(fs.kinds.length);
   const inLog = new Uint8Array(fs.count);
-  for (let i = 0; i < fs.count; i++) {
-    const st = fs.state[i];
-    if (st === S_READY) r.ready++;
-    else if (st === S_DIRTY) r.dirty++;
-  }
   for (let q = fs.tail; q <= fs.seq; q++) {
     const i = secIndex(fs, q);
     inLog[i] = 1;
-    if (fs.state[i] === S_LOST) {
+    if (!secUsed(fs, i, q)) {
       r.lost++;
       problem(r, CHECK_LOST_SECTOR, i, q, 0);
       continue;
     }
-    if (fs.state[i] !== S_USED) continue;
     r.used++;
     walk(fs, r, found, i, q, false);
   }
   // Outside the log: sectors that mount skipped (a damaged header or snapshot) must hold nothing newer than the head.
-  const geo = geometryWord(fs.sector, fs.count);
-  const h = new Uint8Array(16);
   for (let i = 0; i < fs.count; i++) {
     if (inLog[i]) continue;
     const w = fs.flash.read(i * fs.sector, HEADER + 4);
-    if (fs.state[i] === S_READY && get32(w, HEADER) === 0xffffffff) continue;
-    let newer = false;
-    if (get32(w, 0) === MAGIC && get32(w, 4) >>> 16 === FS_FORMAT_VERSION >>> 16 && get32(w, 8) === geo) {
-      for (let k = 0; k < 12; k++) h[k] = w[k];
-      for (let k = 0; k < 4; k++) h[12 + k] = w[16 + k];
-      newer = fs.crc(h) >>> 0 === get32(w, 20) && get32(w, 16) > fs.seq;
+    const st = hdrState(fs, w, 0);
+    if (st !== P_READY) r.dirty++;
+    else {
+      r.ready++;
+      if (get32(w, HEADER) === 0xffffffff) continue;
     }
-    walk(fs, r, found, i, -1, newer);
+    walk(fs, r, found, i, -1, st >= 0 && st > fs.seq);
   }
   for (let s = 0; s < fs.kinds.length; s++) {
     if (!fs.kinds[s]) continue;
@@ -279,9 +267,14 @@ export function fsStats(fs: Fs): FsStats {
   let files = 0;
   let live = 0;
   const erases: number[] = [];
+  const free = freeCount(fs);
   for (let i = 0; i < fs.count; i++) {
-    if (fs.state[i] === S_READY) ready++;
-    if (fs.state[i] === S_LOST) lost++;
+    // Sectors after the head: `free` free ones, then the log from its tail; headers not checked this mount are read.
+    const d = (i + fs.count - fs.head - 1) % fs.count;
+    const known = (fs.ok[i >> 3] >> (i & 7)) & 1;
+    if (d < free) {
+      if (known || secProbe(fs, i) === P_READY) ready++;
+    } else if (!known && secProbe(fs, i) !== fs.seq - (fs.count - 1 - d)) lost++;
     erases.push(fs.flash.erases(i));
   }
   for (let s = 0; s < fs.kinds.length; s++) {
@@ -290,7 +283,6 @@ export function fsStats(fs: Fs): FsStats {
       live += fs.sizes[s] + (fs.owner === s ? fs.fill : 0);
     }
   }
-  const free = freeCount(fs);
   return {
     sector: fs.sector,
     sectors: fs.count,

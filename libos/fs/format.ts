@@ -34,11 +34,10 @@ export const RESERVE = 2;
 /** Longest file name, in bytes. */
 export const NAME_MAX = 28;
 
-/** Sector states kept in RAM. */
-export const S_USED = 0;
-export const S_READY = 1;
-export const S_DIRTY = 2;
-export const S_LOST = 3;
+/** What a sector header says, besides a seq (>= 0: used): erased and marked, not trusted, another format or geometry. */
+export const P_READY = -1;
+export const P_DIRTY = -2;
+export const P_FOREIGN = -3;
 
 /** Read a little-endian uint32. */
 export function get32(b: Uint8Array, i: number): number {

@@ -21,8 +21,8 @@
 import type { FlashExtent, Services } from "../../firmware/types.ts";
 import { EBADF, EBUSY, ECORRUPT, EEXIST, EINVAL, EMFILE, ENAMETOOLONG, ENFILE, ENOENT, ENOSPC, OK } from "./errors.ts";
 import {
-  ENTRY, FS_FORMAT_VERSION, HEADER, MAGIC, MARKER, NAME_MAX, NONE, RESERVE, SNAP_FIXED,
-  S_DIRTY, S_LOST, S_READY, S_USED, T_DATA, T_DEL, T_MOVE, T_NAME, T_SNAP,
+  ENTRY, FS_FORMAT_VERSION, HEADER, MAGIC, MARKER, NAME_MAX, NONE, P_DIRTY, P_FOREIGN, P_READY, RESERVE, SNAP_FIXED,
+  T_DATA, T_DEL, T_MOVE, T_NAME, T_SNAP,
   geometryWord, get16, get32, pad4, put16, put32, recordMax, recordSize, tagMake,
 } from "./format.ts";
 
@@ -83,7 +83,8 @@ export interface Fs {
   cursor: number;
   walk: number;
   next: number;
-  state: Uint8Array;
+  /** One bit per sector: its header was checked this mount (in the log: used, with the seq its place implies; outside: ready). */
+  ok: Uint8Array;
   sector: number;
   count: number;
   record: number;
@@ -95,7 +96,6 @@ export interface Fs {
   probe: number;
   held: number;
   big: number;
-  lost: number;
   open: number;
   gc: FsGcCounters;
 }
@@ -274,6 +274,51 @@ function headerCrc(fs: Fs, seq: number): number {
   return fs.crc(t) >>> 0;
 }
 
+/**
+ * What the 24-byte header at b[j] says: the sector's seq (used), P_READY,
+ * P_DIRTY (not trusted: erase before use) or P_FOREIGN (another format or geometry).
+ */
+/** @internal */
+export function hdrState(fs: Fs, b: Uint8Array, j: number): number {
+  if (get32(b, j) !== MAGIC) return P_DIRTY;
+  if (get32(b, j + 4) >>> 16 !== FS_FORMAT_VERSION >>> 16 || get32(b, j + 8) !== geometryWord(fs.sector, fs.count)) return P_FOREIGN;
+  const seq = get32(b, j + 16);
+  if (seq === 0xffffffff && get32(b, j + 20) === 0xffffffff) return P_READY;
+  return get32(b, j + 20) === headerCrc(fs, seq) ? seq : P_DIRTY;
+}
+
+/** Read sector i's header alone (one read call of 24 bytes) and say what it is (hdrState). */
+/** @internal */
+export function secProbe(fs: Fs, i: number): number {
+  return hdrState(fs, fs.flash.read(i * fs.sector, HEADER), 0);
+}
+
+function mark(fs: Fs, i: number): void {
+  fs.ok[i >> 3] |= 1 << (i & 7);
+}
+
+/** Is free sector i erased and marked? Read from its header the first time this mount. */
+function ready(fs: Fs, i: number): boolean {
+  if ((fs.ok[i >> 3] >> (i & 7)) & 1) return true;
+  if (secProbe(fs, i) !== P_READY) return false;
+  mark(fs, i);
+  return true;
+}
+
+/**
+ * Is sector i of the log whole: does its header hold seq q? Read the first
+ * time this mount, through the read window (which then holds the sector's
+ * first records too); a sector that fails is lost, its records are skipped.
+ */
+/** @internal */
+export function secUsed(fs: Fs, i: number, q: number): boolean {
+  if ((fs.ok[i >> 3] >> (i & 7)) & 1) return true;
+  const j = winAt(fs, i * fs.sector, HEADER);
+  if (hdrState(fs, fs.win, j) !== q) return false;
+  mark(fs, i);
+  return true;
+}
+
 /** Erase sector i and write its ready marker. */
 function secErase(fs: Fs, i: number): void {
   const a = i * fs.sector;
@@ -285,7 +330,7 @@ function secErase(fs: Fs, i: number): void {
   put32(m, 8, geometryWord(fs.sector, fs.count));
   put32(m, 12, fs.flash.erases(i));
   put(fs, a, m);
-  fs.state[i] = S_READY;
+  mark(fs, i);
   fs.gc.erases++;
 }
 
@@ -319,7 +364,7 @@ function snapBuild(fs: Fs, seq: number): Uint8Array {
 /** Open the next sector of the ring as the head. The caller checked free >= 1. */
 function secAlloc(fs: Fs): void {
   const i = (fs.head + 1) % fs.count;
-  if (fs.state[i] !== S_READY) {
+  if (!ready(fs, i)) {
     secErase(fs, i);
     fs.gc.forced++;
   }
@@ -329,7 +374,6 @@ function secAlloc(fs: Fs): void {
   fs.head = i;
   fs.seq = seq;
   fs.pos = 16 + b.length;
-  fs.state[i] = S_USED;
 }
 
 /** Is the entry (tag) at extent offset e still needed? */
@@ -348,7 +392,8 @@ function tailLive(fs: Fs): number {
   let a = t * fs.sector + HEADER;
   let sum = 0;
   let big = 0;
-  while (fs.state[t] === S_USED) {
+  const used = secUsed(fs, t, fs.tail);
+  while (used) {
     const type = recRead(fs, a, end, false);
     if (type === END || type === STOP) break;
     const i = fs.at;
@@ -400,7 +445,7 @@ function gcStep(fs: Fs, floor: number): number {
   let a = t * fs.sector + fs.walk;
   const min = t * fs.sector + fs.cursor;
   let stop = -1;
-  if (fs.state[t] === S_USED) {
+  if (secUsed(fs, t, fs.tail)) {
     for (;;) {
       const type = recRead(fs, a, end, true);
       if (type === END || type === STOP) break;
@@ -646,7 +691,7 @@ function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefi
     cursor: HEADER,
     walk: HEADER,
     next: 1,
-    state: new Uint8Array(count),
+    ok: new Uint8Array((count + 7) >> 3),
     sector: sector,
     count: count,
     record: record,
@@ -658,7 +703,6 @@ function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefi
     probe: -1,
     held: 0,
     big: 0,
-    lost: 0,
     open: 1,
     gc: { moved: 0, bytes: 0, erases: 0, forced: 0 },
   };
@@ -800,64 +844,85 @@ function mountHead(fs: Fs, h: number, seq: number): number {
 }
 
 /**
- * Mount: read every sector header, rebuild the state from the newest
- * sector's snapshot and the records after it. Never writes, never formats.
- * Returns the Fs, or ECORRUPT (no file system found), EINVAL (formatted for
- * another geometry or format version, or a bad config), ENFILE (more files
- * than `config.files`).
+ * Mount: find the head without reading every header (SPEC.md "Mounting"),
+ * rebuild the state from its snapshot and the records after it. Never
+ * writes, never formats. Returns the Fs, or ECORRUPT (no file system found),
+ * EINVAL (formatted for another geometry or format version, or a bad
+ * config), ENFILE (more files than `config.files`).
  */
 export function fsMount(flash: FlashExtent, services: Services, config?: FsConfig): Fs | number {
   const f = fsNew(flash, services, config);
   if (typeof f === "number") return f;
   const fs = f;
   const n = fs.count;
-  const seqs = new Uint32Array(n);
-  const geo = geometryWord(fs.sector, n);
   let foreign = 0;
-  for (let i = 0; i < n; i++) {
-    const h = flash.read(i * fs.sector, HEADER);
-    let st = S_DIRTY;
-    if (get32(h, 0) === MAGIC) {
-      if (get32(h, 4) >>> 16 !== FS_FORMAT_VERSION >>> 16 || get32(h, 8) !== geo) foreign++;
-      else if (get32(h, 16) === 0xffffffff && get32(h, 20) === 0xffffffff) st = S_READY;
-      else if (get32(h, 20) === headerCrc(fs, get32(h, 16))) {
-        st = S_USED;
-        seqs[i] = get32(h, 16);
-      }
+  const ready: number[] = [];
+  const look = (i: number): number => {
+    const p = secProbe(fs, i);
+    if (p === P_FOREIGN) foreign++;
+    if (p === P_READY) ready.push(i);
+    return p;
+  };
+  // Seq - index is the same for every used sector of the head's lap at or before it, and differs after it.
+  // 1. A used sector: sector 0 (1 if 0 is dirty), else by bisection (the log is long once the ring has wrapped).
+  let a = -1;
+  let p = look(0);
+  if (p >= 0) a = 0;
+  else if (p === P_DIRTY && n > 1 && (p = look(1)) >= 0) a = 1;
+  let top = 1;
+  while (top * 2 < n) top *= 2;
+  for (let step = top; a < 0 && step >= 1; step >>= 1) {
+    for (let i = step; i < n && a < 0; i += 2 * step) if ((p = look(i)) >= 0) a = i;
+  }
+  if (a < 0) return foreign ? EINVAL : ECORRUPT;
+  // 2. Binary search for the last sector with the same seq - index: the head (log2(count) header reads).
+  const key = p - a;
+  const same = (i: number): boolean => {
+    const q = look(i);
+    return q >= 0 && q - i === key;
+  };
+  let lo = a;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    const q = look(mid);
+    if (q >= 0 && q - mid === key) lo = mid;
+    // A dirty sector followed by one of the lap: a lost sector inside the log, not its end.
+    else if (q === P_DIRTY && mid < hi && same(mid + 1)) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  // 3. Its snapshot, or (cut while it was opened) the sector before; anything else: every header, newest first.
+  let r = mountHead(fs, lo, key + lo);
+  const b = (lo + n - 1) % n;
+  if (r === ECORRUPT && look(b) === key + lo - 1) r = mountHead(fs, b, key + lo - 1);
+  if (r === ECORRUPT) {
+    const seqs = new Float64Array(n);
+    for (let i = 0; i < n; i++) seqs[i] = look(i);
+    for (;;) {
+      let h = -1;
+      for (let i = 0; i < n; i++) if (seqs[i] >= 0 && (h < 0 || seqs[i] > seqs[h])) h = i;
+      if (h < 0) return foreign ? EINVAL : ECORRUPT;
+      r = mountHead(fs, h, seqs[h]);
+      if (r !== ECORRUPT) break;
+      seqs[h] = -1;
     }
-    fs.state[i] = st;
   }
-  for (;;) {
-    let h = -1;
-    for (let i = 0; i < n; i++) if (fs.state[i] === S_USED && (h < 0 || seqs[i] > seqs[h])) h = i;
-    if (h < 0) return foreign ? EINVAL : ECORRUPT;
-    const r = mountHead(fs, h, seqs[h]);
-    if (r === OK) break;
-    if (r !== ECORRUPT) return r;
-    fs.state[h] = S_DIRTY;
-  }
+  if (r < 0) return r;
   if (fs.tail > fs.seq || fs.seq - fs.tail >= n) {
     fs.tail = fs.seq - n + 1;
     fs.cursor = HEADER;
   }
-  while (fs.tail < fs.seq) {
-    const i = secIndex(fs, fs.tail);
-    if (fs.state[i] === S_USED && seqs[i] === fs.tail) break;
+  // The tail: skip sectors whose reclaim was under way when the power went.
+  while (fs.tail < fs.seq && look(secIndex(fs, fs.tail)) !== fs.tail) {
     fs.tail++;
     fs.cursor = HEADER;
   }
   fs.walk = HEADER;
-  for (let s = fs.tail; s <= fs.seq; s++) {
-    const i = secIndex(fs, s);
-    if (fs.state[i] !== S_USED || seqs[i] !== s) {
-      fs.state[i] = S_LOST;
-      fs.lost++;
-    }
-  }
-  for (let k = 1; k <= freeCount(fs); k++) {
-    const i = (fs.head + k) % n;
-    if (fs.state[i] !== S_READY) fs.state[i] = S_DIRTY;
-  }
+  mark(fs, fs.head);
+  mark(fs, secIndex(fs, fs.tail));
+  // The search read the sector after the head (the next to be opened): keep what it saw.
+  const nx = (fs.head + 1) % n;
+  if (freeCount(fs) > 0 && ready.indexOf(nx) >= 0) mark(fs, nx);
   for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s] && (fs.lows[s] < fs.tail || fs.lows[s] > fs.seq)) fs.lows[s] = fs.tail;
   return fs;
 }
@@ -1073,7 +1138,7 @@ export function fileRead(fs: Fs, h: number, offset: number, out: Uint8Array): nu
     let q = start + k;
     if (q > fs.seq) q -= span;
     const i = secIndex(fs, q);
-    if (fs.state[i] !== S_USED) continue;
+    if (!secUsed(fs, i, q)) continue;
     const g = scanSector(fs, i, q === fs.tail ? fs.cursor : HEADER, id, offset, offset + need, out);
     if (g > 0) {
       got += g;
@@ -1166,9 +1231,9 @@ export function fsGc(fs: Fs, budget: number): number {
 /** fsGc's work, at most `budget` steps; `fg` 1: inside a write (steps count as gc.forced; the RESERVE + 3 free sectors are kept whatever the budget, a lap at most). */
 function gcWork(fs: Fs, budget: number, fg: number): number {
   for (let done = 0; ; done++) {
-    let dirty = -1;
+    // A dirty free sector is found when it is next to be opened (mount does not read the free ones).
     const free = freeCount(fs);
-    for (let k = 1; k <= free && dirty < 0; k++) if (fs.state[(fs.head + k) % fs.count] !== S_READY) dirty = (fs.head + k) % fs.count;
+    const dirty = free > 0 && !ready(fs, (fs.head + 1) % fs.count) ? (fs.head + 1) % fs.count : -1;
     if (free >= RESERVE + 3) fs.laps = 0;
     // RESERVE + 3: a cut can close the head a write opens (mount never programs after debris).
     const must = dirty >= 0 || (fs.laps < fs.count && free < RESERVE + 3);

@@ -9,6 +9,8 @@
  *                        modes run side by side: idle GC 4, and no idle GC at all
  *   --spare <n>          FsConfig.spare (default: the FS default)
  *   --buffer <n>         FsConfig.buffer (default: the FS default)
+ *   --sectors <list>     device sizes (comma list of sector counts, 4 KiB each; default "64,256,1024"):
+ *                        W0 on each, its aged mount (read calls, bytes, model ms) and RAM side by side
  *   --json               print the result as JSON (keys = §4 metric names)
  *   --powerloss          run LOGCFG §5 instead: see tools/bench/powerloss.ts for its options
  *   --espruino <path[,path]>   also run W0 on the real interpreter (default $ESPRUINO_BIN; skipped
@@ -22,6 +24,7 @@
  * Errors: a FS error inside the workload is a bug and throws (exit 70).
  */
 import { NorFlash } from "../../hal/sim/flash.ts";
+import { UserError } from "../cli/errors.ts";
 import type { Fs, FsConfig } from "../../libos/fs/fs.ts";
 import {
   OPEN_APPEND, fileClose, fileOpen, fileSync, fileWrite, fsCheck, fsFormat, fsMount, fsStats, fsUnmount,
@@ -38,6 +41,8 @@ export interface BenchFsOptions {
   idle?: number | string;
   spare?: number | string;
   buffer?: number | string;
+  /** Device sizes for the mount-scaling table: a comma list of sector counts. */
+  sectors?: string;
   json?: boolean;
   /** Espruino binaries (comma list) for the interpreter half; default $ESPRUINO_BIN. */
   espruino?: string;
@@ -110,8 +115,52 @@ export interface BenchFsResult {
   no_idle?: { workloads: WorkloadResult[]; goals: Goal[] };
   reference: typeof REFERENCE;
   seconds: number;
+  /** W0 on devices of several sizes: how mount and RAM scale with the sector count (idle GC as above). */
+  sizes: { runs: SizeRun[]; goals: Goal[] };
   /** W0 with the device code on the real Espruino interpreter, or why it was skipped. */
   interpreter: InterpreterResult;
+}
+
+/** W0 on one device size: the aged mount and the RAM of the mounted fs. */
+export interface SizeRun {
+  sectors: number;
+  mount_aged: WorkloadResult["mount_aged"];
+  ram_bytes: number;
+  ram_tables_bytes: number;
+  erases: number;
+  fsck_ok: boolean;
+}
+
+/** Device sizes from --sectors: whole numbers of sectors a LOGCFG fs can use, or a UserError naming the bad one. */
+export function parseSectors(list: string | number | undefined): number[] {
+  const text = String(list ?? "64,256,1024");
+  const out: number[] = [];
+  for (const part of text.split(",")) {
+    const v = part.trim();
+    const n = Number(v);
+    if (!/^[0-9]+$/.test(v) || n < 16 || n > 16384) {
+      throw new UserError(`--sectors: "${v}" is not a sector count`, "give a comma list of whole numbers from 16 to 16384 (4 KiB sectors), e.g. --sectors 64,256,1024");
+    }
+    out.push(n);
+  }
+  return out;
+}
+
+/** The four mount-scaling figures of the largest device over the smallest's: goal <= 1.2 each. */
+function sizeGoals(runs: SizeRun[]): Goal[] {
+  if (runs.length < 2) return [];
+  const a = runs.reduce((x, y) => (y.sectors < x.sectors ? y : x));
+  const b = runs.reduce((x, y) => (y.sectors > x.sectors ? y : x));
+  const figure = (name: string, f: (r: SizeRun) => number): Goal => {
+    const value = round(f(b) / f(a), 3);
+    return { goal: `${name}, ${b.sectors} over ${a.sectors} sectors`, limit: "<= 1.2x", value, pass: value <= 1.2 };
+  };
+  return [
+    figure("mount read calls", (r) => r.mount_aged.read_calls),
+    figure("mount bytes read", (r) => r.mount_aged.bytes_read),
+    figure("mount model ms", (r) => r.mount_aged.model_ms),
+    figure("RAM bytes", (r) => r.ram_bytes),
+  ];
 }
 
 function dist(values: number[]): Distribution {
@@ -162,8 +211,8 @@ function num(v: number | string | undefined, fallback: number): number {
 }
 
 /** Run one workload on a fresh simulated chip. */
-export function runWorkload(name: WorkloadName, records: number, idle: number, config: FsConfig): WorkloadResult {
-  const chip = new NorFlash({ base: 0, size: 64 * 4096, sectorSize: 4096, pageSize: 256 });
+export function runWorkload(name: WorkloadName, records: number, idle: number, config: FsConfig, sectors = 64): WorkloadResult {
+  const chip = new NorFlash({ base: 0, size: sectors * 4096, sectorSize: 4096, pageSize: 256 });
   const extent = norExtent(chip);
   const services = hostServices();
   const w = workload(name, records, idle);
@@ -271,6 +320,7 @@ export async function run(options: BenchFsOptions = {}): Promise<BenchFsResult> 
   const records = num(options.records, 20000);
   const idle = num(options.idle, 4);
   const both = options.idle === undefined;
+  const sizes = parseSectors(options.sectors);
   const config: FsConfig = {};
   if (options.spare !== undefined) config.spare = num(options.spare, 0);
   if (options.buffer !== undefined) config.buffer = num(options.buffer, 0);
@@ -285,6 +335,13 @@ export async function run(options: BenchFsOptions = {}): Promise<BenchFsResult> 
       process.stderr.write(`bench fs: ${n} (${records} records), no idle GC…\n`);
       plain.push(runWorkload(n as WorkloadName, records, 0, config));
     }
+  }
+  const runs: SizeRun[] = [];
+  for (const n of sizes) {
+    const same = n === 64 ? workloads.find((x) => x.workload === "w0") : undefined;
+    if (!same) process.stderr.write(`bench fs: w0 (${records} records) on ${n} sectors…\n`);
+    const w = same ?? runWorkload("w0", records, idle, config, n);
+    runs.push({ sectors: n, mount_aged: w.mount_aged, ram_bytes: w.ram.total_bytes, ram_tables_bytes: w.ram.tables_bytes, erases: w.counters.erases, fsck_ok: w.fsck_ok });
   }
   const seconds = round((Date.now() - started) / 1000, 1);
   const interpreter = await runInterpreter({
@@ -310,6 +367,7 @@ export async function run(options: BenchFsOptions = {}): Promise<BenchFsResult> 
     workloads,
     goals: goals(workloads, idle > 0),
     no_idle: both ? { workloads: plain, goals: goals(plain, false) } : undefined,
+    sizes: { runs, goals: sizeGoals(runs) },
     reference: REFERENCE,
     seconds,
     interpreter,
@@ -318,6 +376,7 @@ export async function run(options: BenchFsOptions = {}): Promise<BenchFsResult> 
 
 /** Any goal missed, or an interpreter run that did not finish, failed fsck or lost a record. */
 export function failed(result: BenchFsResult): boolean {
+  // The size goals are printed, not gating: mount read calls grow as log2(sectors) by design (DESIGN.md §3.1).
   return result.goals.some((g) => !g.pass) || (result.no_idle !== undefined && result.no_idle.goals.some((g) => !g.pass)) || (result.interpreter !== undefined && interpreterFailed(result.interpreter));
 }
 
@@ -325,8 +384,27 @@ export function render(r: BenchFsResult): string {
   const title = `${r.benchmark} on the simulated NOR chip (64 × 4 KiB, 256-B pages), ${r.seconds} s`;
   const out = [title, "", r.config.idle ? `with idle GC (fsGc budget ${r.config.idle} between records):` : "with no idle GC (writes collect by themselves):", ...table(r, r.workloads, r.goals)];
   if (r.no_idle) out.push("", "with no idle GC (fsGc never called; writes collect by themselves):", ...table(r, r.no_idle.workloads, r.no_idle.goals));
+  if (r.sizes.runs.length) out.push("", ...sizeTable(r));
   if (r.interpreter) out.push("", renderInterpreter(r.interpreter));
   return out.join("\n");
+}
+
+function sizeTable(r: BenchFsResult): string[] {
+  const runs = r.sizes.runs;
+  const a = runs[0];
+  const x = (v: number, b: number) => `${v} (${(v / b).toFixed(2)}x)`;
+  const rows = [["sectors (4 KiB)", "mount read calls", "mount bytes read", "mount model ms", "RAM bytes", "of which tables", "erases", "fsck"]];
+  for (const w of runs) {
+    rows.push([
+      String(w.sectors), x(w.mount_aged.read_calls, a.mount_aged.read_calls), x(w.mount_aged.bytes_read, a.mount_aged.bytes_read),
+      x(w.mount_aged.model_ms, a.mount_aged.model_ms), x(w.ram_bytes, a.ram_bytes), String(w.ram_tables_bytes), String(w.erases), w.fsck_ok ? "ok" : "FAIL",
+    ]);
+  }
+  const width = rows[0].map((_, c) => Math.max(...rows.map((y) => y[c].length)));
+  const lines = rows.map((y) => y.map((cell, c) => (c === 0 ? cell.padEnd(width[c]) : cell.padStart(width[c]))).join("  "));
+  lines.splice(1, 0, width.map((n) => "-".repeat(n)).join("  "));
+  const g = r.sizes.goals.map((y) => `  ${y.pass ? "ok  " : "MISS"} ${y.goal} ${y.limit}: ${y.value}`);
+  return [`W0 by device size (idle GC ${r.config.idle}): the aged mount and RAM, ratios to ${a.sectors} sectors`, "", ...lines, "", "goals (reported, not gating: read calls grow as log2 of the sector count):", ...g];
 }
 
 function table(r: BenchFsResult, workloads: WorkloadResult[], goalList: Goal[]): string[] {

@@ -161,6 +161,7 @@ program
   .option("--workload <name>", "fs --powerloss: w0, w1 or batched")
   .option("--records <n>", "fs: records per workload (LOGCFG N, default 20000)")
   .option("--idle <n>", "fs: garbage-collection budget the idle hook gives between records")
+  .option("--sectors <list>", "fs: device sizes in 4 KiB sectors for the mount-scaling table (W0 on each: mount read calls, bytes, model ms, RAM), default 64,256,1024")
   .option("--trials <n>", "fs --powerloss: number of trials (default 100000)")
   .option("--seed <s>", "fs --powerloss: master seed, printed so any failure can be replayed")
   .option("--stride <k>", "fs --powerloss: the sampling plan's stride")
@@ -182,7 +183,7 @@ program
   .option("--no-callgrind", "kernel: time the interpreter with getTime() instead of counting instructions with callgrind")
   .option("--switches <n>", "sched: task switches per fairness/overhead run")
   .option("--seconds <n>", "sched: seconds of each lateness run")
-  .addHelpText("after", "\nExamples:\n  exo bench fs --json\n  exo bench fs --powerloss --trials 100000 --seed 1\n  exo bench kernel --espruino ~/espruino/espruino")
+  .addHelpText("after", "\nExamples:\n  exo bench fs --json\n  exo bench fs --sectors 64,256,1024\n  exo bench fs --powerloss --trials 100000 --seed 1\n  exo bench kernel --espruino ~/espruino/espruino")
   .action((names, opts) => execute(() => import("./commands/bench.ts"), { cwd: process.cwd(), suites: names, ...opts }));
 
 /** Print a user error without a stack; anything else is a bug. */

@@ -1,0 +1,72 @@
+/**
+ * The kernel's flash grant on a region of more than 256 sectors: an app gets
+ * a 1,024-sector extent (4 MiB of 4 KiB sectors), libos/fs formats and
+ * mounts it through the capability, and after a "reboot" (the ledger read
+ * again) the app has the same sectors and every erase count (sectors 256 and
+ * up are logged as a pair of records: firmware/flash.ts).
+ */
+import { describe, expect, it } from "vitest";
+import { NorFlash } from "../../hal/sim/flash.ts";
+import { hostServices } from "../../hal/sim/extent.ts";
+import type { Hal } from "../../hal/types.ts";
+import type { App } from "../../firmware/apps.ts";
+import { assignSectors, extentOf, grantExtent, ledgerStatus, loadLedger } from "../../firmware/flash.ts";
+import type { FlashExtent } from "../../firmware/types.ts";
+import { OPEN_APPEND, OPEN_CREATE, fileClose, fileOpen, fileRead, fileWrite, fsCheck, fsFormat, fsMount } from "../../libos/fs/index.ts";
+import { ledgerSectors } from "../../tools/build/manifests.ts";
+import { findBoard } from "../../hal/boards.ts";
+
+const SECTOR = 4096;
+const APP = 1024;
+
+describe("the flash grant on a large region", () => {
+  it("grants a 1,024-sector extent that libos/fs formats, and keeps it and its erase counts across a reboot", () => {
+    // The ledger's size for this region, as the build computes it (a board with a 4 MiB+ kernel region).
+    const esp32 = findBoard("esp32");
+    let ledger = 1;
+    for (let k = 0; k < 4; k++) ledger = ledgerSectors({ ...esp32, kernelFlash: { base: 0, size: (APP + 2 * ledger) * SECTOR } });
+    const region = { base: 0, size: (APP + 2 * ledger) * SECTOR, sector: SECTOR, ledger };
+    const chip = new NorFlash({ base: 0, size: region.size, sectorSize: SECTOR, pageSize: 256 });
+    const services = hostServices();
+    const hal = {
+      flash: {
+        read: (length: number, addr: number) => chip.read(addr, length),
+        write: (data: Uint8Array, addr: number) => chip.program(addr, data),
+        erase: (addr: number) => chip.erase(addr),
+      },
+      crc32: services.crc32,
+      sum: (data: Uint8Array) => data.reduce((a, b) => a + b, 0),
+    } as unknown as Hal;
+    const app = { name: "big" } as App;
+
+    loadLedger(hal, region);
+    expect(assignSectors([{ name: "big", count: APP }])).toEqual([]);
+    const cap = grantExtent(hal, app)!.cap as unknown as FlashExtent;
+    expect(cap.count).toBe(APP);
+    expect(fsFormat(cap, services)).toBe(0);
+    const fs = fsMount(cap, services);
+    if (typeof fs === "number") throw new Error(`mount ${fs}`);
+    const h = fileOpen(fs, "hello", OPEN_CREATE | OPEN_APPEND);
+    fileWrite(fs, h, new Uint8Array([1, 2, 3, 4, 5]));
+    expect(fileClose(fs, h)).toBe(0);
+    // Erase a sector far past 255 a few more times through the capability.
+    for (let k = 0; k < 3; k++) cap.erase(1000);
+
+    // Reboot: the ledger is read again.
+    loadLedger(hal, region);
+    expect(assignSectors([{ name: "big", count: APP }])).toEqual([]);
+    expect(extentOf("big")).toEqual({ first: 2 * ledger, count: APP });
+    expect(ledgerStatus().erases).toEqual(Array.from(chip.eraseCounts));
+    const again = grantExtent(hal, app)!.cap as unknown as FlashExtent;
+    expect(again.erases(1000)).toBe(chip.eraseCounts[2 * ledger + 1000]);
+    expect(again.erases(1000)).toBe(5); // the grant's scrub, format, and 3 more
+    // The erased sector held nothing of the file (it was free): the file system is whole.
+    const m = fsMount(again, services);
+    if (typeof m === "number") throw new Error(`remount ${m}`);
+    const r = fileOpen(m, "hello", 0);
+    const out = new Uint8Array(5);
+    expect(fileRead(m, r, 0, out)).toBe(5);
+    expect(Array.from(out)).toEqual([1, 2, 3, 4, 5]);
+    expect(fsCheck(m).dirty).toBe(1);
+  });
+});
