@@ -28,7 +28,9 @@ describe("exo fs on a whole-chip image saved by exo sim --save-flash", () => {
   let chip: Uint8Array;
 
   beforeAll(async () => {
-    const built = await build(["blinky", "logger", "morse", "sampler", "telemetry"]);
+    // Not the whole 5-app demo: it holds ~10k of 16k variables, and on a loaded host the simulator (which
+    // charges host time to the device) reads memory mid-start and stops telemetry as out of memory (#12).
+    const built = await build(["blinky", "logger", "telemetry"]);
     const r = await sim({ cwd: dir, bundle: built.file, for: "5s", saveFlash: "chip.bin" });
     expect(r.state).toBe("running");
     expect(r.savedFlash).toBe(join(dir, "chip.bin"));
