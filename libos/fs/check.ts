@@ -113,7 +113,7 @@ function erased(fs: Fs, a: number, end: number): boolean {
 /** Is there a record with a valid CRC at a? (fs.size, fs.at are then its size and index.) */
 function valid(fs: Fs, a: number, end: number): boolean {
   const t = recRead(fs, a, end, true);
-  return t > 0 || (t === -2 && crcOk(fs, fs.at, fs.size));
+  return t > 0 || (t === -2 && crcOk(fs, fs.at));
 }
 
 /** The next offset at or after b (4-aligned) holding a record with a valid CRC, or -1. */
@@ -156,7 +156,7 @@ function walk(fs: Fs, r: FsReport, found: Uint32Array, i: number, q: number, new
     const t = recRead(fs, a, end, true);
     if (inLog && a === base + HEADER && t !== T_SNAP) problem(r, CHECK_NO_SNAPSHOT, i, q, 0);
     if (t <= 0) {
-      if (t === -2 && crcOk(fs, fs.at, fs.size)) {
+      if (t === -2 && crcOk(fs, fs.at)) {
         problem(r, CHECK_BAD_VALUE, i, a - base, get32(fs.win, fs.at) >>> 16);
         a += fs.size;
         continue;

@@ -22,7 +22,7 @@ import type { FlashExtent, Services } from "../../firmware/types.ts";
 import { EBADF, EBUSY, ECORRUPT, EEXIST, EINVAL, EMFILE, ENAMETOOLONG, ENFILE, ENOENT, ENOSPC, OK } from "./errors.ts";
 import {
   ENTRY, FS_FORMAT_VERSION, HEADER, MAGIC, MARKER, NAME_MAX, NONE, RESERVE, SNAP_FIXED,
-  S_DIRTY, S_LOST, S_READY, S_USED, T_DATA, T_DEL, T_MOVE, T_NAME, T_SNAP,
+  S_DIRTY, S_LOST, S_READY, S_USED, T_DATA, T_MOVE, T_NAME, T_SNAP, TOMB,
   geometryWord, get16, get32, pad4, put16, put32, recordMax, recordSize, tagMake,
 } from "./format.ts";
 
@@ -31,7 +31,7 @@ import {
  * one) should be given to fsFormat and fsMount.
  */
 export interface FsConfig {
-  /** Most files that may exist at once, live plus being replaced. Default 64 (fewer on sectors under 4 KiB: as many as fit a snapshot of half a sector); 1..1024; each costs 19 bytes of RAM and 20 bytes of every snapshot. */
+  /** Most files that may exist at once, live plus being replaced. Default 64 (fewer on sectors under 4 KiB: as many as fit a snapshot of half a sector); 1..1024; each costs 23 bytes of RAM and 24 bytes of every snapshot (entry and tombstone). */
   files?: number;
   /** Most handles open at once. Default 4; 1..255. */
   handles?: number;
@@ -75,6 +75,7 @@ export interface Fs {
   lows: Uint32Array;
   hashes: Uint32Array;
   locs: Uint32Array;
+  tombs: Uint32Array;
   hslot: Int16Array;
   hmode: Uint8Array;
   hseq: Uint32Array;
@@ -170,9 +171,11 @@ function put(fs: Fs, off: number, data: Uint8Array): void {
   }
 }
 
+/** Does the record at fs.win[i] match its CRC (after the padded body; tombstones follow it, outside)? */
 /** @internal */
-export function crcOk(fs: Fs, i: number, size: number): boolean {
-  return (fs.crc(fs.win.subarray(i, i + size - 4)) >>> 0) === get32(fs.win, i + size - 4);
+export function crcOk(fs: Fs, i: number): boolean {
+  const n = 4 + pad4(get32(fs.win, i) & 0xfff);
+  return (fs.crc(fs.win.subarray(i, i + n)) >>> 0) === get32(fs.win, i + n);
 }
 
 /**
@@ -187,12 +190,14 @@ export function recRead(fs: Fs, a: number, end: number, verify: boolean): number
   const tag = get32(fs.win, i);
   if (tag === 0xffffffff) return END;
   const type = (tag >>> 12) & 15;
-  const size = recordSize(tag & 0xfff);
+  const len = tag & 0xfff;
+  // Tombstones follow a NAME (one) and a SNAP (one per entry).
+  const size = recordSize(len) + (type === T_NAME ? TOMB : type === T_SNAP && len > SNAP_FIXED ? TOMB * Math.floor((len - SNAP_FIXED) / ENTRY) : 0);
   if (type < T_SNAP || type > T_MOVE || a + size > end || size > fs.chunk || (type !== T_SNAP && size > fs.record)) return STOP;
   fs.size = size;
   i = winAt(fs, a, size);
   fs.at = i;
-  if (verify && !crcOk(fs, i, size)) return BAD;
+  if (verify && !crcOk(fs, i)) return BAD;
   if (type === T_MOVE && !moveOk(fs, i, size)) return BAD;
   return type;
 }
@@ -289,12 +294,17 @@ function secErase(fs: Fs, i: number): void {
   fs.gc.erases++;
 }
 
-/** Header seq + CRC, then the snapshot record: what opens a sector. */
-function snapBuild(fs: Fs, seq: number): Uint8Array {
+/**
+ * Header seq + CRC, then the snapshot record: what opens sector i. Each
+ * entry's tombstone (erased, after the CRC) is not programmed: the caller
+ * steps over them.
+ */
+function snapBuild(fs: Fs, seq: number, i: number): Uint8Array {
   let k = 0;
   for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s]) k++;
   const len = SNAP_FIXED + ENTRY * k;
   const b = new Uint8Array(8 + recordSize(len));
+  let t = i * fs.sector + 16 + b.length;
   put32(b, 0, seq);
   put32(b, 4, headerCrc(fs, seq));
   put32(b, 8, tagMake(len, T_SNAP, NONE));
@@ -310,6 +320,8 @@ function snapBuild(fs: Fs, seq: number): Uint8Array {
     put32(b, o + 8, fs.lows[s]);
     put32(b, o + 12, fs.hashes[s]);
     put32(b, o + 16, fs.locs[s]);
+    fs.tombs[s] = t;
+    t += TOMB;
     o += ENTRY;
   }
   put32(b, o, fs.crc(b.subarray(8, o)) >>> 0);
@@ -324,11 +336,11 @@ function secAlloc(fs: Fs): void {
     fs.gc.forced++;
   }
   const seq = fs.seq + 1;
-  const b = snapBuild(fs, seq);
+  const b = snapBuild(fs, seq, i);
   put(fs, i * fs.sector + 16, b);
   fs.head = i;
   fs.seq = seq;
-  fs.pos = 16 + b.length;
+  fs.pos = 16 + b.length + TOMB * ((b.length - 8 - recordSize(SNAP_FIXED)) / ENTRY);
   fs.state[i] = S_USED;
 }
 
@@ -385,10 +397,9 @@ function gcStep(fs: Fs, floor: number): number {
     // Start or continue only if all of the tail's live data fits above `floor`: a reclaim never wedges half done.
     let k = 0;
     for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s]) k++;
-    // A new sector holds its snapshot, and wastes less than one entry at its end.
-    // 8 bytes per file stay for its DEL: a removal must find room even when the moves used the last sector.
-    const per = fs.sector - HEADER - recordSize(SNAP_FIXED + ENTRY * k) - fs.big - 16;
-    const need = left + 16 * Math.ceil(left / (fs.record - 16)) + 64 + 8 * k;
+    // A new sector holds its snapshot and tombstones, and wastes less than one entry at its end.
+    const per = fs.sector - HEADER - recordSize(SNAP_FIXED + (ENTRY + TOMB) * k) - fs.big - 16;
+    const need = left + 16 * Math.ceil(left / (fs.record - 16)) + 64;
     if (fs.sector - fs.pos + Math.max(0, freeCount(fs) - floor) * per < need) return ENOSPC;
   }
   const end = t * fs.sector + fs.sector;
@@ -488,7 +499,7 @@ function reclaim(fs: Fs, need: number, floor: number): number {
 
 /**
  * Make room for `size` bytes at the head. level 0: user data (keeps RESERVE
- * sectors free); 1: a removal (may use the reserve); 2: the GC itself.
+ * sectors free); 2: the GC itself. Removals need no room (tombstones).
  */
 function room(fs: Fs, size: number, level: number): number {
   if (level === 0) {
@@ -502,7 +513,7 @@ function room(fs: Fs, size: number, level: number): number {
     }
   }
   // The reserve is counted in whole sectors, so user data may not use the
-  // rest of a head that the collector or a removal opened out of it either.
+  // rest of a head that the collector opened out of it either.
   if (level === 0 && freeCount(fs) < RESERVE) {
     const r = reclaim(fs, RESERVE, 1);
     if (r < 0) return r;
@@ -511,7 +522,7 @@ function room(fs: Fs, size: number, level: number): number {
   const need = level === 0 ? RESERVE + 1 : 1;
   if (freeCount(fs) < need) {
     if (level === 2) return ENOSPC;
-    const r = reclaim(fs, need, level === 0 ? 1 : 0);
+    const r = reclaim(fs, need, 1);
     if (r < 0) return r;
   }
   secAlloc(fs);
@@ -530,7 +541,7 @@ function dataRecord(fs: Fs, s: number): number {
   return body + 4;
 }
 
-/** Write a NAME record into b at o; returns its size. */
+/** Write a NAME record into b at o, then its erased tombstone; returns its size. */
 function nameRecord(fs: Fs, b: Uint8Array, o: number, id: number, name: Uint8Array, old: number): number {
   const len = 4 + name.length;
   const body = 4 + pad4(len);
@@ -540,7 +551,8 @@ function nameRecord(fs: Fs, b: Uint8Array, o: number, id: number, name: Uint8Arr
   b.set(name, o + 8);
   for (let k = o + 4 + len; k < o + body; k++) b[k] = 0;
   put32(b, o + body, fs.crc(b.subarray(o, o + body)) >>> 0);
-  return body + 4;
+  put32(b, o + body + 4, NOWHERE);
+  return body + 4 + TOMB;
 }
 
 /** Write the buffered appends as one DATA record. */
@@ -605,12 +617,12 @@ function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefi
   const sector = flash.sector;
   const count = flash.count;
   if (sector < 512 || (sector & (sector - 1)) !== 0 || count < RESERVE + 2 || count > 65535) return EINVAL;
-  const files = c.files || Math.min(64, Math.floor((sector / 2 - 8 - SNAP_FIXED) / ENTRY));
+  const files = c.files || Math.min(64, Math.floor((sector / 2 - 8 - SNAP_FIXED) / (ENTRY + TOMB)));
   const handles = c.handles || 4;
   const record = recordMax(sector);
   const cap = Math.min(c.buffer || 512, record - 24);
   const chunk = c.read || Math.min(2048, sector);
-  const snap = 8 + SNAP_FIXED + ENTRY * files;
+  const snap = 8 + SNAP_FIXED + (ENTRY + TOMB) * files;
   let spare = c.spare || 8;
   if (spare < RESERVE + 2) spare = RESERVE + 2;
   if (spare > count - 1) spare = count - 1;
@@ -625,7 +637,7 @@ function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefi
     pos: sector,
     head: count - 1,
     seq: 0,
-    buf: new Uint8Array(recordSize(4 + cap) + recordSize(4 + NAME_MAX)),
+    buf: new Uint8Array(recordSize(4 + cap) + recordSize(4 + NAME_MAX) + TOMB),
     fill: 0,
     owner: -1,
     win: new Uint8Array(0),
@@ -638,6 +650,7 @@ function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefi
     lows: new Uint32Array(files),
     hashes: new Uint32Array(files),
     locs: new Uint32Array(files),
+    tombs: new Uint32Array(files),
     hslot: hslot,
     hmode: new Uint8Array(handles),
     hseq: new Uint32Array(handles),
@@ -677,12 +690,13 @@ export function fsFormat(flash: FlashExtent, services: Services, config?: FsConf
 }
 
 /**
- * Load a snapshot record at fs.at (body length len). ECORRUPT if a field is
+ * Load the snapshot record at extent offset a, fs.at in the window (body
+ * length len); entries whose tombstone is programmed are removed files. ECORRUPT if a field is
  * impossible (an entry that does not fit, a cursor outside the sector, id
  * 0xFFFF, a size larger than the extent): mount then tries the sector before.
  * Name locations are checked where they are read (nameAt), tail and lows by fsMount.
  */
-function snapLoad(fs: Fs, len: number): number {
+function snapLoad(fs: Fs, len: number, a: number): number {
   const w = fs.win;
   const i = fs.at;
   const c = get32(w, i + 12);
@@ -692,14 +706,18 @@ function snapLoad(fs: Fs, len: number): number {
   fs.cursor = c;
   const top = fs.count * fs.sector;
   for (let s = 0; s < fs.kinds.length; s++) fs.kinds[s] = 0;
+  let t = 8 + pad4(len);
   for (let o = i + 4 + SNAP_FIXED; o < i + 4 + len; o += ENTRY) {
     if (get16(w, o) === NONE || get32(w, o + 4) > top) return ECORRUPT;
+    t += TOMB;
+    if (get32(w, i + t - TOMB) !== NOWHERE) continue;
     const s = slotNew(fs, get16(w, o), get16(w, o + 2) === K_LIVE ? K_LIVE : K_PENDING);
     if (s < 0) return ENFILE;
     fs.sizes[s] = get32(w, o + 4);
     fs.lows[s] = get32(w, o + 8);
     fs.hashes[s] = get32(w, o + 12);
     fs.locs[s] = get32(w, o + 16);
+    fs.tombs[s] = a + t - TOMB;
   }
   return OK;
 }
@@ -717,8 +735,11 @@ function replay(fs: Fs, type: number, a: number): number {
   const len = tag & 0xfff;
   if (type === T_DATA || type === T_NAME) {
     if (!recOk(fs, i)) return ECORRUPT;
+    // An unknown id seen before is a removed file's (its tombstone comes earlier in the log): ignore.
+    const fresh = ((id - fs.next) & 0xffff) < 0x8000;
     idSeen(fs, id);
     let s = slotFind(fs, id);
+    if (s < 0 && !fresh) return OK;
     if (s < 0) s = slotNew(fs, id, K_PENDING);
     if (s < 0) return ENFILE;
     if (type === T_DATA) {
@@ -728,13 +749,13 @@ function replay(fs: Fs, type: number, a: number): number {
       fs.kinds[s] = K_LIVE;
       fs.hashes[s] = fs.crc(w.subarray(i + 8, i + 4 + len)) >>> 0;
       fs.locs[s] = a;
+      fs.tombs[s] = a + fs.size - TOMB;
       const old = get16(w, i + 4);
       const o = old === NONE || old === id ? -1 : slotFind(fs, old);
       if (o >= 0) fs.kinds[o] = 0;
+      // A programmed tombstone: removed after it was created.
+      if (get32(w, i + fs.size - TOMB) !== NOWHERE) fs.kinds[s] = 0;
     }
-  } else if (type === T_DEL) {
-    const s = slotFind(fs, id);
-    if (s >= 0) fs.kinds[s] = 0;
   } else if (type === T_MOVE) {
     fs.tail = get32(w, i + 4);
     fs.cursor = get32(w, i + 8);
@@ -771,7 +792,7 @@ function mountHead(fs: Fs, h: number, seq: number): number {
   const end = base + fs.sector;
   let t = recRead(fs, base + HEADER, end, true);
   if (t !== T_SNAP) return ECORRUPT;
-  let r = snapLoad(fs, fs.size - 8);
+  let r = snapLoad(fs, get32(fs.win, fs.at) & 0xfff, base + HEADER);
   if (r < 0) return r;
   let a = base + HEADER + fs.size;
   for (;;) {
@@ -892,15 +913,16 @@ export function fileOpen(fs: Fs, name: string, flags: number): number {
     mode = H_WRITE | H_REPLACE;
   } else if (s < 0) {
     if (!(flags & OPEN_CREATE)) return ENOENT;
-    const r = room(fs, recordSize(4 + nb.length), 0);
+    const r = room(fs, recordSize(4 + nb.length) + TOMB, 0);
     if (r < 0) return r;
     s = slotNew(fs, idNew(fs), K_LIVE);
     if (s < 0) return ENFILE;
-    const b = new Uint8Array(recordSize(4 + nb.length));
+    const b = new Uint8Array(recordSize(4 + nb.length) + TOMB);
     nameRecord(fs, b, 0, fs.ids[s], nb, NONE);
     fs.locs[s] = fs.head * fs.sector + fs.pos;
+    fs.tombs[s] = fs.locs[s] + b.length - TOMB;
     fs.hashes[s] = hash;
-    put(fs, fs.locs[s], b);
+    put(fs, fs.locs[s], b.subarray(0, b.length - TOMB));
     fs.pos += b.length;
   } else if (flags & OPEN_CREATE && flags & OPEN_EXCL) return EEXIST;
   fs.hslot[h] = s;
@@ -965,14 +987,15 @@ function commit(fs: Fs, h: number, p: number): number {
   }
   const n = fs.owner === p ? fs.fill : 0;
   const dsize = n ? recordSize(4 + n) : 0;
-  const r = room(fs, dsize + recordSize(4 + nb.length), 0);
+  const r = room(fs, dsize + recordSize(4 + nb.length) + TOMB, 0);
   if (r < 0) return r;
   const old = lookup(fs, nb, fs.hashes[p]);
   if (n) dataRecord(fs, p);
   const size = dsize + nameRecord(fs, fs.buf, dsize, fs.ids[p], nb, old >= 0 ? fs.ids[old] : NONE);
   const at = fs.head * fs.sector + fs.pos;
-  put(fs, at, fs.buf.subarray(0, size));
+  put(fs, at, fs.buf.subarray(0, size - TOMB));
   fs.pos += size;
+  fs.tombs[p] = at + size - TOMB;
   fs.sizes[p] += n;
   if (fs.owner === p) {
     fs.fill = 0;
@@ -1031,9 +1054,9 @@ function scanSector(fs: Fs, i: number, from: number, id: number, lo: number, hi:
     if (t === END || t === STOP) break;
     const size = fs.size;
     const j = fs.at;
-    if (t === T_DATA && a >= min && get32(fs.win, j) >>> 16 === id && crcOk(fs, j, size)) {
+    if (t === T_DATA && a >= min && get32(fs.win, j) >>> 16 === id && crcOk(fs, j)) {
       got += copyData(fs, j, lo, hi, out);
-    } else if (t === T_MOVE && a + size > min && crcOk(fs, j, size)) {
+    } else if (t === T_MOVE && a + size > min && crcOk(fs, j)) {
       for (let p = 12; p < size - 4; ) {
         const tag = get32(fs.win, j + p);
         if (a + p >= min && tag >>> 16 === id && ((tag >>> 12) & 15) === T_DATA) got += copyData(fs, j + p, lo, hi, out);
@@ -1091,7 +1114,11 @@ export function fileSize(fs: Fs, h: number): number {
   return fs.sizes[s] + (fs.owner === s ? fs.fill : 0);
 }
 
-/** Remove a file. Returns 0, ENOENT, EBUSY (open), EINVAL, ENOSPC. */
+/**
+ * Remove a file: program its tombstone (in the head's snapshot, or after its
+ * NAME record in the head). Needs no room, so it works on a full device
+ * after any cuts. Returns 0, ENOENT, EBUSY (open), EINVAL.
+ */
 export function fsRemove(fs: Fs, name: string): number {
   alive(fs);
   const nb = nameBytes(name);
@@ -1099,13 +1126,7 @@ export function fsRemove(fs: Fs, name: string): number {
   const s = lookup(fs, nb, fs.crc(nb) >>> 0);
   if (s < 0) return ENOENT;
   for (let h = 0; h < fs.hslot.length; h++) if (fs.hslot[h] === s) return EBUSY;
-  const r = room(fs, 8, 1);
-  if (r < 0) return r;
-  const b = new Uint8Array(8);
-  put32(b, 0, tagMake(0, T_DEL, fs.ids[s]));
-  put32(b, 4, fs.crc(b.subarray(0, 4)) >>> 0);
-  put(fs, fs.head * fs.sector + fs.pos, b);
-  fs.pos += 8;
+  put(fs, fs.tombs[s], new Uint8Array(TOMB));
   slotFree(fs, s);
   return OK;
 }
