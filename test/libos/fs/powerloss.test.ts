@@ -6,8 +6,11 @@
  * A failure names the trial as k:mode:seed: `npx tsx tools/bench/fs.ts
  * --powerloss --records N --workload W --replay k:mode:seed` re-runs it.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { run } from "../../../tools/bench/powerloss.ts";
+
+// Thousands of trials each: a loaded machine (CI shares its cores) needs more than the default minute.
+vi.setConfig({ testTimeout: 300_000 });
 
 describe("libos/fs under power loss (LOGCFG §5, small N)", () => {
   it.each([
