@@ -21,6 +21,8 @@ export const T_SNAP = 1;
 export const T_NAME = 2;
 export const T_DATA = 3;
 export const T_MOVE = 5;
+/** DATA flushed before its sync: counts only once a later DATA (the sync) of its file covers it; body offset, epoch, bytes. */
+export const T_PEND = 6;
 
 /** "No file": the id of records that belong to none, and NAME's empty `old`. */
 export const NONE = 0xffff;

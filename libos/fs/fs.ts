@@ -22,7 +22,7 @@ import type { FlashExtent, Services } from "../../firmware/types.ts";
 import { EBADF, EBUSY, ECORRUPT, EEXIST, EINVAL, EMFILE, ENAMETOOLONG, ENFILE, ENOENT, ENOSPC, OK } from "./errors.ts";
 import {
   ENTRY, FS_FORMAT_VERSION, HEADER, MAGIC, MARKER, NAME_MAX, NONE, RESERVE, SNAP_FIXED,
-  S_DIRTY, S_LOST, S_READY, S_USED, T_DATA, T_MOVE, T_NAME, T_SNAP, TOMB,
+  S_DIRTY, S_LOST, S_READY, S_USED, T_DATA, T_MOVE, T_NAME, T_PEND, T_SNAP, TOMB,
   geometryWord, get16, get32, pad4, put16, put32, recordMax, recordSize, tagMake,
 } from "./format.ts";
 
@@ -72,6 +72,7 @@ export interface Fs {
   ids: Uint16Array;
   kinds: Uint8Array;
   sizes: Uint32Array;
+  pend: Uint32Array;
   lows: Uint32Array;
   hashes: Uint32Array;
   locs: Uint32Array;
@@ -84,6 +85,8 @@ export interface Fs {
   cursor: number;
   walk: number;
   next: number;
+  epoch: number;
+  pn: number;
   state: Uint8Array;
   sector: number;
   count: number;
@@ -193,7 +196,7 @@ export function recRead(fs: Fs, a: number, end: number, verify: boolean): number
   const len = tag & 0xfff;
   // Tombstones follow a NAME (one) and a SNAP (one per entry).
   const size = recordSize(len) + (type === T_NAME ? TOMB : type === T_SNAP && len > SNAP_FIXED ? TOMB * Math.floor((len - SNAP_FIXED) / ENTRY) : 0);
-  if (type < T_SNAP || type > T_MOVE || a + size > end || size > fs.chunk || (type !== T_SNAP && size > fs.record)) return STOP;
+  if (type < T_SNAP || type > T_PEND || a + size > end || size > fs.chunk || (type !== T_SNAP && size > fs.record)) return STOP;
   fs.size = size;
   i = winAt(fs, a, size);
   fs.at = i;
@@ -216,7 +219,7 @@ function moveOk(fs: Fs, i: number, size: number): boolean {
     const tag = get32(w, i + p);
     const len = tag & 0xfff;
     const type = (tag >>> 12) & 15;
-    if (type === T_DATA ? len < 4 : type !== T_NAME || len <= 4 || len > 4 + NAME_MAX) return false;
+    if (type === T_DATA ? len < 4 : type === T_PEND ? len < 8 : type !== T_NAME || len <= 4 || len > 4 + NAME_MAX) return false;
     p += 4 + pad4(len);
   }
   return p === size - 4;
@@ -234,6 +237,7 @@ function slotNew(fs: Fs, id: number, kind: number): number {
       fs.ids[s] = id;
       fs.kinds[s] = kind;
       fs.sizes[s] = 0;
+      fs.pend[s] = 0;
       fs.lows[s] = fs.seq;
       fs.hashes[s] = 0;
       fs.locs[s] = NOWHERE;
@@ -344,12 +348,18 @@ function secAlloc(fs: Fs): void {
   fs.state[i] = S_USED;
 }
 
-/** Is the entry (tag) at extent offset e still needed? */
-function live(fs: Fs, tag: number, e: number): boolean {
+/**
+ * Is the entry at fs.win[j] (extent offset e) still needed? Unsynced DATA
+ * is if it lies inside the file's synced and pending bytes; past them it was
+ * cut off before its sync (mount, or a failed close, dropped it).
+ */
+function live(fs: Fs, j: number, e: number): boolean {
+  const tag = get32(fs.win, j);
   const type = (tag >>> 12) & 15;
-  if (type !== T_DATA && type !== T_NAME) return false;
-  const s = slotFind(fs, tag >>> 16);
-  return s >= 0 && (type === T_DATA || fs.locs[s] === e);
+  const s = type === T_DATA || type === T_NAME || type === T_PEND ? slotFind(fs, tag >>> 16) : -1;
+  if (s < 0) return false;
+  if (type === T_PEND) return get32(fs.win, j + 4) + (tag & 0xfff) - 8 <= fs.sizes[s] + fs.pend[s];
+  return type === T_DATA || fs.locs[s] === e;
 }
 
 /** Live bytes the tail sector still holds from the cursor on (cached per tail and cursor). */
@@ -364,12 +374,12 @@ function tailLive(fs: Fs): number {
     const type = recRead(fs, a, end, false);
     if (type === END || type === STOP) break;
     const i = fs.at;
-    if (type === T_DATA || type === T_NAME || type === T_MOVE) {
+    if (type === T_DATA || type === T_NAME || type === T_MOVE || type === T_PEND) {
       const first = type === T_MOVE ? 12 : 0;
       for (let p = first; p < (type === T_MOVE ? fs.size - 4 : 4); ) {
         const tag = get32(fs.win, i + p);
         const esize = 4 + pad4(tag & 0xfff);
-        if (a + p >= t * fs.sector + fs.cursor && live(fs, tag, a + p)) {
+        if (a + p >= t * fs.sector + fs.cursor && live(fs, i + p, a + p)) {
           sum += esize;
           if (esize > big) big = esize;
         }
@@ -417,14 +427,14 @@ function gcStep(fs: Fs, floor: number): number {
       if (type === END || type === STOP) break;
       const size = fs.size;
       const i = fs.at;
-      if (type === T_DATA || type === T_NAME || type === T_MOVE) {
+      if (type === T_DATA || type === T_NAME || type === T_MOVE || type === T_PEND) {
         let p = type === T_MOVE ? 12 : 0;
         const last = type === T_MOVE ? size - 4 : 4;
         while (p < last) {
           const w = fs.win;
           const tag = get32(w, i + p);
           const esize = 4 + pad4(tag & 0xfff);
-          if (a + p >= min && live(fs, tag, a + p)) {
+          if (a + p >= min && live(fs, i + p, a + p)) {
             if (out === null) {
               const room = fs.sector - fs.pos;
               if (room >= 64 && room >= n + esize + 4) cap = Math.min(cap, room);
@@ -529,16 +539,22 @@ function room(fs: Fs, size: number, level: number): number {
   return OK;
 }
 
-/** Fill in the DATA record of the write buffer; returns its size. */
-function dataRecord(fs: Fs, s: number): number {
+/**
+ * Fill in the record of the write buffer (its bytes sit at buf[12]): a DATA
+ * from buf[4], or with `pend` an unsynced DATA (T_PEND, with this session's
+ * epoch) from buf[0]. Returns the index where it ends.
+ */
+function dataRecord(fs: Fs, s: number, pend: number): number {
   const b = fs.buf;
-  const len = 4 + fs.fill;
-  const body = 4 + pad4(len);
-  put32(b, 0, tagMake(len, T_DATA, fs.ids[s]));
-  put32(b, 4, fs.sizes[s]);
-  for (let k = 4 + len; k < body; k++) b[k] = 0;
-  put32(b, body, fs.crc(b.subarray(0, body)) >>> 0);
-  return body + 4;
+  const st = pend ? 0 : 4;
+  const len = 8 - st + fs.fill;
+  const end = st + 4 + pad4(len);
+  put32(b, st, tagMake(len, pend ? T_PEND : T_DATA, fs.ids[s]));
+  put32(b, st + 4, fs.sizes[s] + fs.pend[s]);
+  if (pend) put32(b, 8, fs.epoch);
+  for (let k = 12 + fs.fill; k < end; k++) b[k] = 0;
+  put32(b, end, fs.crc(b.subarray(st, end)) >>> 0);
+  return end + 4;
 }
 
 /** Write a NAME record into b at o, then its erased tombstone; returns its size. */
@@ -555,18 +571,41 @@ function nameRecord(fs: Fs, b: Uint8Array, o: number, id: number, name: Uint8Arr
   return body + 4 + TOMB;
 }
 
-/** Write the buffered appends as one DATA record. */
-function flush(fs: Fs): number {
+/**
+ * Write the buffered appends as one record. A sync (`sync` 1) writes DATA,
+ * which makes the file's unsynced records count too, even with nothing
+ * buffered; otherwise a live file's bytes go out unsynced (T_PEND: mount
+ * drops them if no sync follows). A replacement's stay DATA: its pending id
+ * hides them.
+ */
+function flush(fs: Fs, sync: number): number {
   const s = fs.owner;
-  if (s < 0 || fs.fill === 0) return OK;
-  const r = room(fs, recordSize(4 + fs.fill), 0);
+  if (s < 0 || (fs.fill === 0 && !(sync && fs.pend[s]))) return OK;
+  const pend = sync || fs.kinds[s] !== K_LIVE ? 0 : 1;
+  const r = room(fs, recordSize(4 + 4 * pend + fs.fill), 0);
   if (r < 0) return r;
-  const size = dataRecord(fs, s);
-  put(fs, fs.head * fs.sector + fs.pos, fs.buf.subarray(0, size));
-  fs.pos += size;
-  fs.sizes[s] += fs.fill;
+  if (pend && !fs.epoch) fs.epoch = fs.next++ || fs.next++;
+  const end = dataRecord(fs, s, pend);
+  put(fs, fs.head * fs.sector + fs.pos, fs.buf.subarray(4 - 4 * pend, end));
+  fs.pos += end - 4 + 4 * pend;
+  if (pend) fs.pend[s] += fs.fill;
+  else {
+    fs.sizes[s] += fs.pend[s] + fs.fill;
+    fs.pend[s] = 0;
+  }
   fs.fill = 0;
   return OK;
+}
+
+/** Sync slot s: its buffered bytes and unsynced records become durable together. */
+function syncSlot(fs: Fs, s: number): number {
+  if (fs.owner !== s) {
+    if (!fs.pend[s]) return OK;
+    const r = flush(fs, 0);
+    if (r < 0) return r;
+    fs.owner = s;
+  }
+  return flush(fs, 1);
 }
 
 /** Name bytes (printable ASCII, 1..28), or EINVAL / ENAMETOOLONG. */
@@ -637,7 +676,7 @@ function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefi
     pos: sector,
     head: count - 1,
     seq: 0,
-    buf: new Uint8Array(recordSize(4 + cap) + recordSize(4 + NAME_MAX) + TOMB),
+    buf: new Uint8Array(recordSize(8 + cap) + recordSize(4 + NAME_MAX) + TOMB),
     fill: 0,
     owner: -1,
     win: new Uint8Array(0),
@@ -647,6 +686,7 @@ function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefi
     ids: new Uint16Array(files),
     kinds: new Uint8Array(files),
     sizes: new Uint32Array(files),
+    pend: new Uint32Array(files),
     lows: new Uint32Array(files),
     hashes: new Uint32Array(files),
     locs: new Uint32Array(files),
@@ -659,6 +699,8 @@ function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefi
     cursor: HEADER,
     walk: HEADER,
     next: 1,
+    epoch: 0,
+    pn: 0,
     state: new Uint8Array(count),
     sector: sector,
     count: count,
@@ -696,7 +738,7 @@ export function fsFormat(flash: FlashExtent, services: Services, config?: FsConf
  * 0xFFFF, a size larger than the extent): mount then tries the sector before.
  * Name locations are checked where they are read (nameAt), tail and lows by fsMount.
  */
-function snapLoad(fs: Fs, len: number, a: number): number {
+function snapLoad(fs: Fs, len: number, a: number, gone: number[]): number {
   const w = fs.win;
   const i = fs.at;
   const c = get32(w, i + 12);
@@ -710,7 +752,10 @@ function snapLoad(fs: Fs, len: number, a: number): number {
   for (let o = i + 4 + SNAP_FIXED; o < i + 4 + len; o += ENTRY) {
     if (get16(w, o) === NONE || get32(w, o + 4) > top) return ECORRUPT;
     t += TOMB;
-    if (get32(w, i + t - TOMB) !== NOWHERE) continue;
+    if (get32(w, i + t - TOMB) !== NOWHERE) {
+      gone.push(get16(w, o));
+      continue;
+    }
     const s = slotNew(fs, get16(w, o), get16(w, o + 2) === K_LIVE ? K_LIVE : K_PENDING);
     if (s < 0) return ENFILE;
     fs.sizes[s] = get32(w, o + 4);
@@ -727,19 +772,22 @@ function snapLoad(fs: Fs, len: number, a: number): number {
  * (nothing applied) if its fields are impossible: the log ends there, as at
  * a bad CRC. MOVE records were checked by recRead (moveOk).
  */
-function replay(fs: Fs, type: number, a: number): number {
+function replay(fs: Fs, type: number, a: number, gone: number[]): number {
   const w = fs.win;
   const i = fs.at;
   const tag = get32(w, i);
   const id = tag >>> 16;
   const len = tag & 0xfff;
-  if (type === T_DATA || type === T_NAME) {
+  if (type === T_PEND) {
+    // Unsynced data cut off by the power: it never counts; only keep its epoch from coming back.
     if (!recOk(fs, i)) return ECORRUPT;
-    // An unknown id seen before is a removed file's (its tombstone comes earlier in the log): ignore.
-    const fresh = ((id - fs.next) & 0xffff) < 0x8000;
+    if (((get32(w, i + 8) - fs.next) | 0) >= 0) fs.next = (get32(w, i + 8) + 1) >>> 0;
+  } else if (type === T_DATA || type === T_NAME) {
+    if (!recOk(fs, i)) return ECORRUPT;
     idSeen(fs, id);
     let s = slotFind(fs, id);
-    if (s < 0 && !fresh) return OK;
+    // A removed file's records after its tombstoned entry or NAME: ignore.
+    if (s < 0 && gone.indexOf(id) >= 0) return OK;
     if (s < 0) s = slotNew(fs, id, K_PENDING);
     if (s < 0) return ENFILE;
     if (type === T_DATA) {
@@ -754,7 +802,10 @@ function replay(fs: Fs, type: number, a: number): number {
       const o = old === NONE || old === id ? -1 : slotFind(fs, old);
       if (o >= 0) fs.kinds[o] = 0;
       // A programmed tombstone: removed after it was created.
-      if (get32(w, i + fs.size - TOMB) !== NOWHERE) fs.kinds[s] = 0;
+      if (get32(w, i + fs.size - TOMB) !== NOWHERE) {
+        fs.kinds[s] = 0;
+        gone.push(id);
+      }
     }
   } else if (type === T_MOVE) {
     fs.tail = get32(w, i + 4);
@@ -781,7 +832,8 @@ export function recOk(fs: Fs, i: number): boolean {
   const len = tag & 0xfff;
   if (tag >>> 16 === NONE) return false;
   if (((tag >>> 12) & 15) === T_NAME) return len > 4 && len <= 4 + NAME_MAX;
-  return len >= 4 && get32(fs.win, i + 4) + len - 4 <= fs.count * fs.sector;
+  const h = ((tag >>> 12) & 15) === T_PEND ? 8 : 4;
+  return len >= h && get32(fs.win, i + 4) + len - h <= fs.count * fs.sector;
 }
 
 /** Rebuild the state from head sector h: its snapshot, then every record after it. */
@@ -792,14 +844,15 @@ function mountHead(fs: Fs, h: number, seq: number): number {
   const end = base + fs.sector;
   let t = recRead(fs, base + HEADER, end, true);
   if (t !== T_SNAP) return ECORRUPT;
-  let r = snapLoad(fs, get32(fs.win, fs.at) & 0xfff, base + HEADER);
+  const gone: number[] = [];
+  let r = snapLoad(fs, get32(fs.win, fs.at) & 0xfff, base + HEADER, gone);
   if (r < 0) return r;
   let a = base + HEADER + fs.size;
   for (;;) {
     t = recRead(fs, a, end, true);
     if (t <= 0) break;
     if (t !== T_SNAP) {
-      r = replay(fs, t, a);
+      r = replay(fs, t, a, gone);
       if (r === ECORRUPT) {
         t = BAD;
         break;
@@ -943,7 +996,7 @@ export function fileWrite(fs: Fs, h: number, data: Uint8Array): number {
   const s = handleSlot(fs, h);
   if (s < 0 || !(fs.hmode[h] & H_WRITE)) return EBADF;
   if (fs.owner !== s) {
-    const r = flush(fs);
+    const r = flush(fs, 0);
     if (r < 0) {
       fs.hmode[h] |= H_FAILED;
       return r;
@@ -953,14 +1006,14 @@ export function fileWrite(fs: Fs, h: number, data: Uint8Array): number {
   let done = 0;
   while (done < data.length) {
     if (fs.fill === fs.cap) {
-      const r = flush(fs);
+      const r = flush(fs, 0);
       if (r < 0) {
         fs.hmode[h] |= H_FAILED;
         return done > 0 ? done : r;
       }
     }
     const k = Math.min(fs.cap - fs.fill, data.length - done);
-    fs.buf.set(data.subarray(done, done + k), 8 + fs.fill);
+    fs.buf.set(data.subarray(done, done + k), 12 + fs.fill);
     fs.fill += k;
     done += k;
   }
@@ -969,20 +1022,21 @@ export function fileWrite(fs: Fs, h: number, data: Uint8Array): number {
 
 /**
  * Make every byte appended so far durable: after this returns 0 the data
- * survives any power cut. Appends of up to `buffer` bytes between two syncs
- * become durable all together or not at all. Returns 0, EBADF or ENOSPC.
+ * survives any power cut. Everything appended between two syncs becomes
+ * durable (and visible after a cut) all together or not at all. Returns 0,
+ * EBADF or ENOSPC.
  */
 export function fileSync(fs: Fs, h: number): number {
   const s = handleSlot(fs, h);
   if (s < 0) return EBADF;
-  return fs.owner === s ? flush(fs) : OK;
+  return syncSlot(fs, s);
 }
 
 /** Swap a replacing version in: its last data and its NAME record in one program. */
 function commit(fs: Fs, h: number, p: number): number {
   const nb = nameBytes(fs.hname[h]) as Uint8Array;
   if (fs.owner !== p && fs.fill) {
-    const r = flush(fs);
+    const r = flush(fs, 0);
     if (r < 0) return r;
   }
   const n = fs.owner === p ? fs.fill : 0;
@@ -990,10 +1044,10 @@ function commit(fs: Fs, h: number, p: number): number {
   const r = room(fs, dsize + recordSize(4 + nb.length) + TOMB, 0);
   if (r < 0) return r;
   const old = lookup(fs, nb, fs.hashes[p]);
-  if (n) dataRecord(fs, p);
-  const size = dsize + nameRecord(fs, fs.buf, dsize, fs.ids[p], nb, old >= 0 ? fs.ids[old] : NONE);
+  if (n) dataRecord(fs, p, 0);
+  const size = dsize + nameRecord(fs, fs.buf, 4 + dsize, fs.ids[p], nb, old >= 0 ? fs.ids[old] : NONE);
   const at = fs.head * fs.sector + fs.pos;
-  put(fs, at, fs.buf.subarray(0, size - TOMB));
+  put(fs, at, fs.buf.subarray(4, 4 + size - TOMB));
   fs.pos += size;
   fs.tombs[p] = at + size - TOMB;
   fs.sizes[p] += n;
@@ -1019,11 +1073,16 @@ export function fileClose(fs: Fs, h: number): number {
   let r = OK;
   if (s >= 0) {
     const replace = fs.hmode[h] & H_REPLACE;
-    r = replace ? (fs.hmode[h] & H_FAILED ? ENOSPC : commit(fs, h, s)) : fs.owner === s ? flush(fs) : OK;
+    r = replace ? (fs.hmode[h] & H_FAILED ? ENOSPC : commit(fs, h, s)) : syncSlot(fs, s);
     if (r < 0 && replace) slotFree(fs, s);
-    else if (r < 0 && fs.owner === s) {
-      fs.owner = -1;
-      fs.fill = 0;
+    else if (r < 0) {
+      if (fs.owner === s) {
+        fs.owner = -1;
+        fs.fill = 0;
+      }
+      // Its unsynced records stay on flash: a new epoch keeps later ones of the same offsets apart.
+      fs.pend[s] = 0;
+      fs.epoch = 0;
     }
   }
   fs.hslot[h] = -1;
@@ -1031,19 +1090,39 @@ export function fileClose(fs: Fs, h: number): number {
   return r;
 }
 
-/** Copy the overlap of the DATA record/entry at fs.win[j] with [lo, hi) into out. */
-function copyData(fs: Fs, j: number, lo: number, hi: number, out: Uint8Array): number {
+/**
+ * Copy the overlap of the DATA or T_PEND record/entry at fs.win[j] with
+ * [lo, hi) into out; returns the bytes copied. With `rank` (one per byte of
+ * out), a byte is taken only over one of lower rank (none < T_PEND by epoch
+ * < DATA), and only newly filled bytes count: records cut off before their
+ * sync may overlap later ones (fileRead).
+ */
+function copyData(fs: Fs, j: number, lo: number, hi: number, out: Uint8Array, rank: Uint32Array | null): number {
   const w = fs.win;
+  const tag = get32(w, j);
+  const p = ((tag >>> 12) & 15) === T_PEND ? 4 : 0;
   const off = get32(w, j + 4);
   const x = Math.max(lo, off);
-  const y = Math.min(hi, off + (get32(w, j) & 0xfff) - 4);
+  const y = Math.min(hi, off + (tag & 0xfff) - 4 - p);
   if (x >= y) return 0;
-  out.set(w.subarray(j + 8 + x - off, j + 8 + y - off), x - lo);
-  return y - x;
+  if (p) fs.pn = 1;
+  if (!rank) {
+    out.set(w.subarray(j + 8 + p + x - off, j + 8 + p + y - off), x - lo);
+    return y - x;
+  }
+  const r = p ? get32(w, j + 8) + 1 : 0xffffffff;
+  let n = 0;
+  for (let k = x - lo; k < y - lo; k++) {
+    if (rank[k] >= r) continue;
+    if (!rank[k]) n++;
+    rank[k] = r;
+    out[k] = w[j + 8 + p + k + lo - off];
+  }
+  return n;
 }
 
 /** Collect the bytes of file `id` in [lo, hi) found in sector i from offset `from`. */
-function scanSector(fs: Fs, i: number, from: number, id: number, lo: number, hi: number, out: Uint8Array): number {
+function scanSector(fs: Fs, i: number, from: number, id: number, lo: number, hi: number, out: Uint8Array, rank: Uint32Array | null): number {
   const base = i * fs.sector;
   const end = base + fs.sector;
   const min = base + from;
@@ -1054,12 +1133,13 @@ function scanSector(fs: Fs, i: number, from: number, id: number, lo: number, hi:
     if (t === END || t === STOP) break;
     const size = fs.size;
     const j = fs.at;
-    if (t === T_DATA && a >= min && get32(fs.win, j) >>> 16 === id && crcOk(fs, j)) {
-      got += copyData(fs, j, lo, hi, out);
+    if ((t === T_DATA || t === T_PEND) && a >= min && get32(fs.win, j) >>> 16 === id && crcOk(fs, j)) {
+      got += copyData(fs, j, lo, hi, out, rank);
     } else if (t === T_MOVE && a + size > min && crcOk(fs, j)) {
       for (let p = 12; p < size - 4; ) {
         const tag = get32(fs.win, j + p);
-        if (a + p >= min && tag >>> 16 === id && ((tag >>> 12) & 15) === T_DATA) got += copyData(fs, j + p, lo, hi, out);
+        const e = (tag >>> 12) & 15;
+        if (a + p >= min && tag >>> 16 === id && (e === T_DATA || e === T_PEND)) got += copyData(fs, j + p, lo, hi, out, rank);
         p += 4 + pad4(tag & 0xfff);
       }
     }
@@ -1076,42 +1156,49 @@ function scanSector(fs: Fs, i: number, from: number, id: number, lo: number, hi:
 export function fileRead(fs: Fs, h: number, offset: number, out: Uint8Array): number {
   const s = handleSlot(fs, h);
   if (s < 0) return EBADF;
-  const flashed = fs.sizes[s];
+  const flashed = fs.sizes[s] + fs.pend[s];
   const size = flashed + (fs.owner === s ? fs.fill : 0);
   if (offset >= size) return 0;
   const n = Math.min(out.length, size - offset);
   if (offset + n > flashed) {
     const from = Math.max(offset, flashed);
-    out.set(fs.buf.subarray(8 + from - flashed, 8 + offset + n - flashed), from - offset);
+    out.set(fs.buf.subarray(12 + from - flashed, 12 + offset + n - flashed), from - offset);
   }
   const need = Math.min(offset + n, flashed) - offset;
   if (need <= 0) return n;
-  const id = fs.ids[s];
+  fs.pn = 0;
+  let got = readScan(fs, h, s, offset, need, out, null);
+  // Unsynced records a cut left behind may overlap later ones: where any took part, copy again by rank.
+  if (fs.pn) got = readScan(fs, h, s, offset, need, out, new Uint32Array(need));
+  return got !== need ? ECORRUPT : n;
+}
+
+/** Scan the log for file s's bytes [offset, offset + need) into out, from the handle's hint on. */
+function readScan(fs: Fs, h: number, s: number, offset: number, need: number, out: Uint8Array, rank: Uint32Array | null): number {
   const first = Math.max(fs.lows[s], fs.tail);
   const span = fs.seq - first + 1;
   let start = fs.hseq[h];
   if (start < first || start > fs.seq) start = first;
   let got = 0;
-  for (let k = 0; k < span && got < need; k++) {
+  for (let k = 0; k < span && (rank || got < need); k++) {
     let q = start + k;
     if (q > fs.seq) q -= span;
     const i = secIndex(fs, q);
     if (fs.state[i] !== S_USED) continue;
-    const g = scanSector(fs, i, q === fs.tail ? fs.cursor : HEADER, id, offset, offset + need, out);
+    const g = scanSector(fs, i, q === fs.tail ? fs.cursor : HEADER, fs.ids[s], offset, offset + need, out, rank);
     if (g > 0) {
       got += g;
       fs.hseq[h] = q;
     }
   }
-  // More bytes than asked means records overlap: only damage does that.
-  return got !== need ? ECORRUPT : n;
+  return got;
 }
 
 /** Bytes in the file, buffered appends included; EBADF if stale. */
 export function fileSize(fs: Fs, h: number): number {
   const s = handleSlot(fs, h);
   if (s < 0) return EBADF;
-  return fs.sizes[s] + (fs.owner === s ? fs.fill : 0);
+  return fs.sizes[s] + fs.pend[s] + (fs.owner === s ? fs.fill : 0);
 }
 
 /**
@@ -1147,7 +1234,7 @@ export function infoOf(fs: Fs, s: number): FileInfo | null {
     if (m[k] < 32 || m[k] > 126) return null;
     name += String.fromCharCode(m[k]);
   }
-  return { name: name, size: fs.sizes[s] + (fs.owner === s ? fs.fill : 0) };
+  return { name: name, size: fs.sizes[s] + fs.pend[s] + (fs.owner === s ? fs.fill : 0) };
 }
 
 /** Every live file whose name is readable, in file-table order (fsCheck reports the others). */

@@ -29,6 +29,32 @@ describe("libos/fs under power loss (LOGCFG §5, small N)", () => {
     expect(r.failures).toBe(0);
   });
 
+  it.each([
+    ["w0", 120, 2],
+    ["w0", 120, 3],
+    ["w1", 10, "mix"],
+  ] as const)("survives several cuts in a row: %s (N=%i) cut at every op, then --cuts %s (each continuation cut again)", async (workload, records, cuts) => {
+    const r = await run({ workload, records, exhaustive: true, cuts, workers: 1, seed: 5 });
+    expect(r.trials).toBeGreaterThan(250);
+    // Most continuations reach their cut: more than one cut per trial on average.
+    expect(r.cuts_made).toBeGreaterThan(1.5 * r.trials);
+    expect(r.examples).toEqual([]);
+    expect(r.failures).toBe(0);
+  });
+
+  it("catches W1's static.bin made visible before its close (negative control 3: synced after every write)", async () => {
+    const r = await run({ workload: "w1", records: 10, exhaustive: true, negctl: 3, workers: 1 });
+    expect(r.failures).toBeGreaterThan(0);
+    expect(Object.keys(r.failures_by_class)).toContain("partial");
+    expect(r.pass).toBe(true);
+  });
+
+  it("refuses a typo'd option value with a clear message", async () => {
+    await expect(run({ cuts: "4" })).rejects.toThrow(/--cuts 4: .*/);
+    await expect(run({ cuts: "two" })).rejects.toThrow(/--cuts two/);
+    await expect(run({ negctl: 7 })).rejects.toThrow(/--negctl 7/);
+  });
+
   it("catches a config written in two halves (negative control 1)", async () => {
     const r = await run({ workload: "w0", records: 260, exhaustive: true, negctl: 1, workers: 1 });
     expect(r.failures).toBeGreaterThan(0);
