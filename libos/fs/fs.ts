@@ -35,7 +35,7 @@ export interface FsConfig {
   files?: number;
   /** Most handles open at once. Default 4; 1..255. */
   handles?: number;
-  /** Write-buffer size in data bytes: appends up to this many bytes between syncs are made durable atomically. Default 512; clamped to 16..min(1024, sector/4) - 24. */
+  /** Write-buffer size in data bytes: the size of each record appends go out in (all appends between two syncs become visible together at the sync). Default 512; clamped to 16..min(1024, sector/4) - 28. */
   buffer?: number;
   /** Bytes per read call when scanning a sector. Default min(2048, sector); at least min(1024, sector/4) and the largest snapshot, at most the sector. */
   read?: number;
@@ -659,7 +659,8 @@ function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefi
   const files = c.files || Math.min(64, Math.floor((sector / 2 - 8 - SNAP_FIXED) / (ENTRY + TOMB)));
   const handles = c.handles || 4;
   const record = recordMax(sector);
-  const cap = Math.min(c.buffer || 512, record - 24);
+  // A full unsynced record as a MOVE entry (tag, offset, epoch, bytes) plus the MOVE's 16 bytes fits a record.
+  const cap = Math.min(c.buffer || 512, record - 28);
   const chunk = c.read || Math.min(2048, sector);
   const snap = 8 + SNAP_FIXED + (ENTRY + TOMB) * files;
   let spare = c.spare || 8;
