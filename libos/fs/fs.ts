@@ -987,8 +987,8 @@ export function fileOpen(fs: Fs, name: string, flags: number): number {
 }
 
 /**
- * Append `data` to the file. Buffered: durable only after fileSync or
- * fileClose (or when the buffer fills). Returns the bytes taken (fewer than
+ * Append `data` to the file. Buffered (a full buffer goes to flash): durable,
+ * and visible after a power cut, only once fileSync or fileClose returns. Returns the bytes taken (fewer than
  * given when the device fills up), or EBADF (not open for writing, or
  * stale) or ENOSPC. After a short or failed write on an OPEN_REPLACE
  * handle, fileClose discards the new version (it would be truncated).
