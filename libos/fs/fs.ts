@@ -35,7 +35,7 @@ export interface FsConfig {
   files?: number;
   /** Most handles open at once. Default 4; 1..255. */
   handles?: number;
-  /** Write-buffer size in data bytes: the size of each record appends go out in (all appends between two syncs become visible together at the sync). Default 512; clamped to 16..min(1024, sector/4) - 28. */
+  /** Write-buffer size in data bytes: the size of each record appends go out in (all appends between two syncs become visible together at the sync). Default 512; clamped to 16..min(1024, sector/4) - 24. */
   buffer?: number;
   /** Bytes per read call when scanning a sector. Default min(2048, sector); at least min(1024, sector/4) and the largest snapshot, at most the sector. */
   read?: number;
@@ -195,7 +195,7 @@ export function recRead(fs: Fs, a: number, end: number, verify: boolean): number
   const type = (tag >>> 12) & 15;
   const len = tag & 0xfff;
   // Tombstones follow a NAME (one) and a SNAP (one per entry).
-  const size = recordSize(len) + (type === T_NAME ? TOMB : type === T_SNAP && len > SNAP_FIXED ? TOMB * Math.floor((len - SNAP_FIXED) / ENTRY) : 0);
+  const size = recordSize(len) + (type === T_NAME ? TOMB : type === T_SNAP ? TOMB * (((len - SNAP_FIXED) / ENTRY) | 0) : 0);
   if (type < T_SNAP || type > T_PEND || a + size > end || size > fs.chunk || (type !== T_SNAP && size > fs.record)) return STOP;
   fs.size = size;
   i = winAt(fs, a, size);
@@ -300,8 +300,8 @@ function secErase(fs: Fs, i: number): void {
 
 /**
  * Header seq + CRC, then the snapshot record: what opens sector i. Each
- * entry's tombstone (erased, after the CRC) is not programmed: the caller
- * steps over them.
+ * entry's tombstone (erased, after the CRC) is not programmed; fs.pos is
+ * set past them.
  */
 function snapBuild(fs: Fs, seq: number, i: number): Uint8Array {
   let k = 0;
@@ -329,6 +329,7 @@ function snapBuild(fs: Fs, seq: number, i: number): Uint8Array {
     o += ENTRY;
   }
   put32(b, o, fs.crc(b.subarray(8, o)) >>> 0);
+  fs.pos = t - i * fs.sector;
   return b;
 }
 
@@ -344,7 +345,6 @@ function secAlloc(fs: Fs): void {
   put(fs, i * fs.sector + 16, b);
   fs.head = i;
   fs.seq = seq;
-  fs.pos = 16 + b.length + TOMB * ((b.length - 8 - recordSize(SNAP_FIXED)) / ENTRY);
   fs.state[i] = S_USED;
 }
 
@@ -544,15 +544,15 @@ function room(fs: Fs, size: number, level: number): number {
  * from buf[4], or with `pend` an unsynced DATA (T_PEND, with this session's
  * epoch) from buf[0]. Returns the index where it ends.
  */
-function dataRecord(fs: Fs, s: number, pend: number): number {
+function dataRecord(fs: Fs, s: number, pend: number, n: number): number {
   const b = fs.buf;
   const st = pend ? 0 : 4;
-  const len = 8 - st + fs.fill;
+  const len = 8 - st + n;
   const end = st + 4 + pad4(len);
   put32(b, st, tagMake(len, pend ? T_PEND : T_DATA, fs.ids[s]));
   put32(b, st + 4, fs.sizes[s] + fs.pend[s]);
   if (pend) put32(b, 8, fs.epoch);
-  for (let k = 12 + fs.fill; k < end; k++) b[k] = 0;
+  for (let k = 12 + n; k < end; k++) b[k] = 0;
   put32(b, end, fs.crc(b.subarray(st, end)) >>> 0);
   return end + 4;
 }
@@ -575,33 +575,39 @@ function nameRecord(fs: Fs, b: Uint8Array, o: number, id: number, name: Uint8Arr
  * Write the buffered appends as one record. A sync (`sync` 1) writes DATA,
  * which makes the file's unsynced records count too, even with nothing
  * buffered; otherwise a live file's bytes go out unsynced (T_PEND: mount
- * drops them if no sync follows). A replacement's stay DATA: its pending id
- * hides them.
+ * drops them if no sync follows), 4 bytes fewer than a full buffer so the
+ * record is no larger than a DATA one (the collector's space checks are
+ * tight on a full device); `sync` 2 writes them all. A replacement's stay
+ * DATA: its pending id hides them.
  */
 function flush(fs: Fs, sync: number): number {
   const s = fs.owner;
-  if (s < 0 || (fs.fill === 0 && !(sync && fs.pend[s]))) return OK;
-  const pend = sync || fs.kinds[s] !== K_LIVE ? 0 : 1;
-  const r = room(fs, recordSize(4 + 4 * pend + fs.fill), 0);
+  if (s < 0 || (fs.fill === 0 && !(sync === 1 && fs.pend[s]))) return OK;
+  const pend = sync === 1 || fs.kinds[s] !== K_LIVE ? 0 : 1;
+  const n = pend ? Math.min(fs.fill, fs.cap - 4) : fs.fill;
+  const r = room(fs, recordSize(4 + 4 * pend + n), 0);
   if (r < 0) return r;
-  if (pend && !fs.epoch) fs.epoch = fs.next++ || fs.next++;
-  const end = dataRecord(fs, s, pend);
+  if (pend && !fs.epoch) fs.epoch = fs.next++;
+  // The bytes kept for the next record: the CRC goes where they are.
+  const keep = fs.buf.slice(12 + n, 12 + fs.fill);
+  const end = dataRecord(fs, s, pend, n);
   put(fs, fs.head * fs.sector + fs.pos, fs.buf.subarray(4 - 4 * pend, end));
   fs.pos += end - 4 + 4 * pend;
-  if (pend) fs.pend[s] += fs.fill;
+  if (pend) fs.pend[s] += n;
   else {
-    fs.sizes[s] += fs.pend[s] + fs.fill;
+    fs.sizes[s] += fs.pend[s] + n;
     fs.pend[s] = 0;
   }
-  fs.fill = 0;
-  return OK;
+  fs.fill -= n;
+  fs.buf.set(keep, 12);
+  return sync === 2 ? flush(fs, 2) : OK;
 }
 
 /** Sync slot s: its buffered bytes and unsynced records become durable together. */
 function syncSlot(fs: Fs, s: number): number {
   if (fs.owner !== s) {
     if (!fs.pend[s]) return OK;
-    const r = flush(fs, 0);
+    const r = flush(fs, 2);
     if (r < 0) return r;
     fs.owner = s;
   }
@@ -659,8 +665,7 @@ function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefi
   const files = c.files || Math.min(64, Math.floor((sector / 2 - 8 - SNAP_FIXED) / (ENTRY + TOMB)));
   const handles = c.handles || 4;
   const record = recordMax(sector);
-  // A full unsynced record as a MOVE entry (tag, offset, epoch, bytes) plus the MOVE's 16 bytes fits a record.
-  const cap = Math.min(c.buffer || 512, record - 28);
+  const cap = Math.min(c.buffer || 512, record - 24);
   const chunk = c.read || Math.min(2048, sector);
   const snap = 8 + SNAP_FIXED + (ENTRY + TOMB) * files;
   let spare = c.spare || 8;
@@ -997,7 +1002,7 @@ export function fileWrite(fs: Fs, h: number, data: Uint8Array): number {
   const s = handleSlot(fs, h);
   if (s < 0 || !(fs.hmode[h] & H_WRITE)) return EBADF;
   if (fs.owner !== s) {
-    const r = flush(fs, 0);
+    const r = flush(fs, 2);
     if (r < 0) {
       fs.hmode[h] |= H_FAILED;
       return r;
@@ -1037,7 +1042,7 @@ export function fileSync(fs: Fs, h: number): number {
 function commit(fs: Fs, h: number, p: number): number {
   const nb = nameBytes(fs.hname[h]) as Uint8Array;
   if (fs.owner !== p && fs.fill) {
-    const r = flush(fs, 0);
+    const r = flush(fs, 2);
     if (r < 0) return r;
   }
   const n = fs.owner === p ? fs.fill : 0;
@@ -1045,7 +1050,7 @@ function commit(fs: Fs, h: number, p: number): number {
   const r = room(fs, dsize + recordSize(4 + nb.length) + TOMB, 0);
   if (r < 0) return r;
   const old = lookup(fs, nb, fs.hashes[p]);
-  if (n) dataRecord(fs, p, 0);
+  if (n) dataRecord(fs, p, 0, n);
   const size = dsize + nameRecord(fs, fs.buf, 4 + dsize, fs.ids[p], nb, old >= 0 ? fs.ids[old] : NONE);
   const at = fs.head * fs.sector + fs.pos;
   put(fs, at, fs.buf.subarray(4, 4 + size - TOMB));
