@@ -35,7 +35,7 @@ export interface FsConfig {
   files?: number;
   /** Most handles open at once. Default 4; 1..255. */
   handles?: number;
-  /** Write-buffer size in data bytes: the size of each record appends go out in (all appends between two syncs become visible together at the sync). Default 512; clamped to 16..min(1024, sector/4) - 24. */
+  /** Write-buffer size in data bytes: the size of each record appends go out in (all appends between two syncs become visible together at the sync). Default 512; clamped to 16..min(1024, sector/4) - 28. */
   buffer?: number;
   /** Bytes per read call when scanning a sector. Default min(2048, sector); at least min(1024, sector/4) and the largest snapshot, at most the sector. */
   read?: number;
@@ -544,15 +544,15 @@ function room(fs: Fs, size: number, level: number): number {
  * from buf[4], or with `pend` an unsynced DATA (T_PEND, with this session's
  * epoch) from buf[0]. Returns the index where it ends.
  */
-function dataRecord(fs: Fs, s: number, pend: number, n: number): number {
+function dataRecord(fs: Fs, s: number, pend: number): number {
   const b = fs.buf;
   const st = pend ? 0 : 4;
-  const len = 8 - st + n;
+  const len = 8 - st + fs.fill;
   const end = st + 4 + pad4(len);
   put32(b, st, tagMake(len, pend ? T_PEND : T_DATA, fs.ids[s]));
   put32(b, st + 4, fs.sizes[s] + fs.pend[s]);
   if (pend) put32(b, 8, fs.epoch);
-  for (let k = 12 + n; k < end; k++) b[k] = 0;
+  for (let k = 12 + fs.fill; k < end; k++) b[k] = 0;
   put32(b, end, fs.crc(b.subarray(st, end)) >>> 0);
   return end + 4;
 }
@@ -575,39 +575,33 @@ function nameRecord(fs: Fs, b: Uint8Array, o: number, id: number, name: Uint8Arr
  * Write the buffered appends as one record. A sync (`sync` 1) writes DATA,
  * which makes the file's unsynced records count too, even with nothing
  * buffered; otherwise a live file's bytes go out unsynced (T_PEND: mount
- * drops them if no sync follows), 4 bytes fewer than a full buffer so the
- * record is no larger than a DATA one (the collector's space checks are
- * tight on a full device); `sync` 2 writes them all. A replacement's stay
- * DATA: its pending id hides them.
+ * drops them if no sync follows). A replacement's stay DATA: its pending id
+ * hides them.
  */
 function flush(fs: Fs, sync: number): number {
   const s = fs.owner;
-  if (s < 0 || (fs.fill === 0 && !(sync === 1 && fs.pend[s]))) return OK;
-  const pend = sync === 1 || fs.kinds[s] !== K_LIVE ? 0 : 1;
-  const n = pend ? Math.min(fs.fill, fs.cap - 4) : fs.fill;
-  const r = room(fs, recordSize(4 + 4 * pend + n), 0);
+  if (s < 0 || (fs.fill === 0 && !(sync && fs.pend[s]))) return OK;
+  const pend = sync || fs.kinds[s] !== K_LIVE ? 0 : 1;
+  const r = room(fs, recordSize(4 + 4 * pend + fs.fill), 0);
   if (r < 0) return r;
   if (pend && !fs.epoch) fs.epoch = fs.next++;
-  // The bytes kept for the next record: the CRC goes where they are.
-  const keep = fs.buf.slice(12 + n, 12 + fs.fill);
-  const end = dataRecord(fs, s, pend, n);
+  const end = dataRecord(fs, s, pend);
   put(fs, fs.head * fs.sector + fs.pos, fs.buf.subarray(4 - 4 * pend, end));
   fs.pos += end - 4 + 4 * pend;
-  if (pend) fs.pend[s] += n;
+  if (pend) fs.pend[s] += fs.fill;
   else {
-    fs.sizes[s] += fs.pend[s] + n;
+    fs.sizes[s] += fs.pend[s] + fs.fill;
     fs.pend[s] = 0;
   }
-  fs.fill -= n;
-  fs.buf.set(keep, 12);
-  return sync === 2 ? flush(fs, 2) : OK;
+  fs.fill = 0;
+  return OK;
 }
 
 /** Sync slot s: its buffered bytes and unsynced records become durable together. */
 function syncSlot(fs: Fs, s: number): number {
   if (fs.owner !== s) {
     if (!fs.pend[s]) return OK;
-    const r = flush(fs, 2);
+    const r = flush(fs, 0);
     if (r < 0) return r;
     fs.owner = s;
   }
@@ -665,7 +659,8 @@ function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefi
   const files = c.files || Math.min(64, Math.floor((sector / 2 - 8 - SNAP_FIXED) / (ENTRY + TOMB)));
   const handles = c.handles || 4;
   const record = recordMax(sector);
-  const cap = Math.min(c.buffer || 512, record - 24);
+  // A full unsynced record as a MOVE entry (tag, offset, epoch, bytes) plus the MOVE's 16 bytes fits a record.
+  const cap = Math.min(c.buffer || 512, record - 28);
   const chunk = c.read || Math.min(2048, sector);
   const snap = 8 + SNAP_FIXED + (ENTRY + TOMB) * files;
   let spare = c.spare || 8;
@@ -1002,7 +997,7 @@ export function fileWrite(fs: Fs, h: number, data: Uint8Array): number {
   const s = handleSlot(fs, h);
   if (s < 0 || !(fs.hmode[h] & H_WRITE)) return EBADF;
   if (fs.owner !== s) {
-    const r = flush(fs, 2);
+    const r = flush(fs, 0);
     if (r < 0) {
       fs.hmode[h] |= H_FAILED;
       return r;
@@ -1042,7 +1037,7 @@ export function fileSync(fs: Fs, h: number): number {
 function commit(fs: Fs, h: number, p: number): number {
   const nb = nameBytes(fs.hname[h]) as Uint8Array;
   if (fs.owner !== p && fs.fill) {
-    const r = flush(fs, 2);
+    const r = flush(fs, 0);
     if (r < 0) return r;
   }
   const n = fs.owner === p ? fs.fill : 0;
@@ -1050,7 +1045,7 @@ function commit(fs: Fs, h: number, p: number): number {
   const r = room(fs, dsize + recordSize(4 + nb.length) + TOMB, 0);
   if (r < 0) return r;
   const old = lookup(fs, nb, fs.hashes[p]);
-  if (n) dataRecord(fs, p, 0, n);
+  if (n) dataRecord(fs, p, 0);
   const size = dsize + nameRecord(fs, fs.buf, 4 + dsize, fs.ids[p], nb, old >= 0 ? fs.ids[old] : NONE);
   const at = fs.head * fs.sector + fs.pos;
   put(fs, at, fs.buf.subarray(4, 4 + size - TOMB));
