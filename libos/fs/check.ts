@@ -10,7 +10,7 @@
  */
 import type { Fs, FsGcCounters } from "./fs.ts";
 import { K_LIVE, crcOk, freeCount, hdrState, infoOf, recOk, recRead, secIndex, secProbe, secUsed, slotFind, winAt } from "./fs.ts";
-import { HEADER, P_READY, T_DATA, T_MOVE, T_NAME, T_SNAP, get32, pad4 } from "./format.ts";
+import { HEADER, P_READY, T_DATA, T_MOVE, T_NAME, T_PEND, T_SNAP, get32, pad4 } from "./format.ts";
 
 /** Problem kinds in FsReport.problems; each entry is [kind, a, b, c]. */
 /** A record fails its CRC and valid records follow it (not a cut write): [1, sector, offset in sector, 0]. */
@@ -86,14 +86,19 @@ function problem(r: FsReport, kind: number, a: number, b: number, c: number): vo
   if (r.problems.length < 32) r.problems.push([kind, a, b, c]);
 }
 
-/** Count the bytes of the DATA entry at fs.win[j] that fall inside its file. */
-function credit(fs: Fs, j: number, found: Uint32Array): void {
+/**
+ * Count the bytes of the DATA entry at fs.win[j] that fall inside its file;
+ * those of unsynced (T_PEND) ones in `pend`: a cut may have left some that a
+ * later sync's records cover again, so they only have to make up the rest.
+ */
+function credit(fs: Fs, j: number, found: Uint32Array, pend: Uint32Array): void {
   const tag = get32(fs.win, j);
   const s = slotFind(fs, tag >>> 16);
   if (s < 0 || fs.kinds[s] !== K_LIVE) return;
+  const p = ((tag >>> 12) & 15) === T_PEND ? 4 : 0;
   const off = get32(fs.win, j + 4);
-  const end = Math.min(off + (tag & 0xfff) - 4, fs.sizes[s]);
-  if (end > off) found[s] += end - off;
+  const end = Math.min(off + (tag & 0xfff) - 4 - p, fs.sizes[s]);
+  if (end > off) (p ? pend : found)[s] += end - off;
 }
 
 /** Is every byte of [a, end) erased? */
@@ -110,7 +115,7 @@ function erased(fs: Fs, a: number, end: number): boolean {
 /** Is there a record with a valid CRC at a? (fs.size, fs.at are then its size and index.) */
 function valid(fs: Fs, a: number, end: number): boolean {
   const t = recRead(fs, a, end, true);
-  return t > 0 || (t === -2 && crcOk(fs, fs.at, fs.size));
+  return t > 0 || (t === -2 && crcOk(fs, fs.at));
 }
 
 /** The next offset at or after b (4-aligned) holding a record with a valid CRC, or -1. */
@@ -141,7 +146,7 @@ function unseen(fs: Fs, j: number, outside: boolean): boolean {
  * that fails with no valid record after it is the cut last write (torn);
  * one with valid records after it is damage.
  */
-function walk(fs: Fs, r: FsReport, found: Uint32Array, i: number, q: number, newer: boolean): void {
+function walk(fs: Fs, r: FsReport, found: Uint32Array, pend: Uint32Array, i: number, q: number, newer: boolean): void {
   const base = i * fs.sector;
   const end = base + fs.sector;
   const min = base + (q === fs.tail ? fs.cursor : HEADER);
@@ -153,7 +158,7 @@ function walk(fs: Fs, r: FsReport, found: Uint32Array, i: number, q: number, new
     const t = recRead(fs, a, end, true);
     if (inLog && a === base + HEADER && t !== T_SNAP) problem(r, CHECK_NO_SNAPSHOT, i, q, 0);
     if (t <= 0) {
-      if (t === -2 && crcOk(fs, fs.at, fs.size)) {
+      if (t === -2 && crcOk(fs, fs.at)) {
         problem(r, CHECK_BAD_VALUE, i, a - base, get32(fs.win, fs.at) >>> 16);
         a += fs.size;
         continue;
@@ -174,13 +179,13 @@ function walk(fs: Fs, r: FsReport, found: Uint32Array, i: number, q: number, new
     }
     const j = fs.at;
     let news = newer;
-    if (t === T_DATA || t === T_NAME) {
+    if (t === T_DATA || t === T_NAME || t === T_PEND) {
       if (!recOk(fs, j)) problem(r, CHECK_BAD_VALUE, i, a - base, get32(fs.win, j) >>> 16);
       else news = news || unseen(fs, j, !inLog);
     } else if (t === T_MOVE) {
       for (let p = 12; p < fs.size - 4; ) {
         const tag = get32(fs.win, j + p);
-        if (inLog && a + p >= min && ((tag >>> 12) & 15) === T_DATA) credit(fs, j + p, found);
+        if (inLog && a + p >= min && (((tag >>> 12) & 15) === T_DATA || ((tag >>> 12) & 15) === T_PEND)) credit(fs, j + p, found, pend);
         if (((tag >>> 12) & 15) === T_DATA) news = news || unseen(fs, j + p, !inLog);
         p += 4 + pad4(tag & 0xfff);
       }
@@ -191,7 +196,7 @@ function walk(fs: Fs, r: FsReport, found: Uint32Array, i: number, q: number, new
     }
     if (inLog) {
       r.records++;
-      if (t === T_DATA && a >= min) credit(fs, j, found);
+      if ((t === T_DATA || t === T_PEND) && a >= min) credit(fs, j, found, pend);
     }
     if (news) {
       if (!lost) first = a - base;
@@ -220,6 +225,7 @@ export function fsCheck(fs: Fs): FsReport {
   }
   const r: FsReport = { ok: true, used: 0, ready: 0, dirty: 0, lost: 0, records: 0, bad: 0, torn: 0, lostRecords: 0, files: 0, problems: [] };
   const found = new Uint32Array(fs.kinds.length);
+  const pend = new Uint32Array(fs.kinds.length);
   const inLog = new Uint8Array(fs.count);
   for (let q = fs.tail; q <= fs.seq; q++) {
     const i = secIndex(fs, q);
@@ -230,7 +236,7 @@ export function fsCheck(fs: Fs): FsReport {
       continue;
     }
     r.used++;
-    walk(fs, r, found, i, q, false);
+    walk(fs, r, found, pend, i, q, false);
   }
   // Outside the log: sectors that mount skipped (a damaged header or snapshot) must hold nothing newer than the head.
   for (let i = 0; i < fs.count; i++) {
@@ -242,14 +248,14 @@ export function fsCheck(fs: Fs): FsReport {
       r.ready++;
       if (get32(w, HEADER) === 0xffffffff) continue;
     }
-    walk(fs, r, found, i, -1, st >= 0 && st > fs.seq);
+    walk(fs, r, found, pend, i, -1, st >= 0 && st > fs.seq);
   }
   for (let s = 0; s < fs.kinds.length; s++) {
     if (!fs.kinds[s]) continue;
     for (let t = s + 1; t < fs.kinds.length; t++) if (fs.kinds[t] && fs.ids[t] === fs.ids[s]) problem(r, CHECK_BAD_VALUE, fs.head, HEADER, fs.ids[s]);
     if (fs.kinds[s] !== K_LIVE) continue;
     r.files++;
-    if (found[s] !== fs.sizes[s]) problem(r, CHECK_SHORT_FILE, fs.ids[s], found[s], fs.sizes[s]);
+    if (found[s] > fs.sizes[s] || found[s] + pend[s] < fs.sizes[s]) problem(r, CHECK_SHORT_FILE, fs.ids[s], found[s] + pend[s], fs.sizes[s]);
     if (infoOf(fs, s) === null) problem(r, CHECK_BAD_NAME, fs.ids[s], fs.locs[s], 0);
   }
   return r;

@@ -8,7 +8,7 @@
  */
 
 /** On-disk format version, major << 16 | minor. SPEC.md states the same number. */
-export const FS_FORMAT_VERSION = 0x00010000;
+export const FS_FORMAT_VERSION = 0x00020000;
 /** Sector header word 0: "ExoF" read as a little-endian uint32. */
 export const MAGIC = 0x466f7845;
 /** Bytes of the sector header; the first record starts here. */
@@ -16,17 +16,20 @@ export const HEADER = 24;
 /** Bytes of the ready marker (magic, version, geometry, erase count). */
 export const MARKER = 16;
 
-/** Record types (tag bits 12..15). 0 and 6..15 are never written. */
+/** Record types (tag bits 12..15). 0, 4 (DEL of format 1) and 7..15 are never written. */
 export const T_SNAP = 1;
 export const T_NAME = 2;
 export const T_DATA = 3;
-export const T_DEL = 4;
 export const T_MOVE = 5;
+/** DATA flushed before its sync: counts only once a later DATA (the sync) of its file covers it; body offset, epoch, bytes. */
+export const T_PEND = 6;
 
 /** "No file": the id of records that belong to none, and NAME's empty `old`. */
 export const NONE = 0xffff;
 /** Bytes per file entry in a snapshot record. */
 export const ENTRY = 20;
+/** Bytes of a tombstone word: after a NAME record's CRC, and one per snapshot entry after the SNAP's CRC. */
+export const TOMB = 4;
 /** Bytes of a snapshot body before its entries (next id, tail seq, cursor). */
 export const SNAP_FIXED = 12;
 /** Free sectors that only the garbage collector and removals may take. */

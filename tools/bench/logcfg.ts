@@ -35,13 +35,13 @@ export interface Workload {
   syncEvery: number;
   /** W1: write static.bin first. */
   cold: boolean;
-  /** Negative control (§5): 1 = config written as two halves with a sync between; 2 = record acknowledged before its sync. */
-  negctl: 0 | 1 | 2;
+  /** Negative control (§5): 1 = config written as two halves with a sync between; 2 = record acknowledged before its sync; 3 = W1's static.bin synced after every write (visible as a partial file). */
+  negctl: 0 | 1 | 2 | 3;
   /** fsGc budget the idle hook gives between records (0: no idle GC). */
   idle: number;
 }
 
-export function workload(name: WorkloadName, records = 20000, idle = 4, negctl: 0 | 1 | 2 = 0): Workload {
+export function workload(name: WorkloadName, records = 20000, idle = 4, negctl: 0 | 1 | 2 | 3 = 0): Workload {
   return { name, records, syncEvery: name === "batched" ? 16 : 1, cold: name === "w1", negctl, idle };
 }
 
@@ -222,6 +222,7 @@ export class Driver {
     if (this.chunk < STATIC_BYTES / STATIC_CHUNK) {
       const at = this.chunk * STATIC_CHUNK;
       check(fileWrite(fs, this.log, staticBytes().subarray(at, at + STATIC_CHUNK)), "write static.bin");
+      if (this.w.negctl === 3) check(fileSync(fs, this.log), "sync static.bin");
       this.chunk++;
       return;
     }
@@ -351,13 +352,14 @@ export function verify(fs: Fs, e: Expect): string | null {
     const ok = configBytes(v);
     if (config.length !== 64 || ok.some((b, k) => b !== config![k])) return `config: torn (version ${v}, ${config.length} bytes)`;
   }
-  // 6: static.bin intact once acknowledged; a prefix while it was being written.
+  // 6: static.bin intact once acknowledged; before that absent, empty or whole, never partial (visible at sync/close).
   if (w.cold) {
     if (e.cold === 2 && !sawStatic) return "static: static.bin missing";
     if (sawStatic) {
       const data = readAll(fs, "static.bin");
       if (typeof data === "number") return `static: unreadable (${data})`;
       if (e.cold === 2 && data.length !== STATIC_BYTES) return `static: ${data.length} bytes`;
+      if (data.length && data.length !== STATIC_BYTES) return `partial: static.bin shows ${data.length} of ${STATIC_BYTES} bytes before its close returned`;
       const s = staticBytes();
       for (let k = 0; k < data.length; k++) if (data[k] !== s[k]) return `static: byte ${k} differs`;
     }

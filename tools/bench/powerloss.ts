@@ -2,13 +2,18 @@
  * `exo bench fs --powerloss`: LOGCFG §5 over libos/fs. Clean and torn cuts at
  * chosen flash operations, recovery (fresh RAM, mount, invariants, 64 more
  * records + one config replace, remount, invariants again), failures by class.
+ * With `--cuts 2|3|mix` the continuation is cut again (each time: mount,
+ * invariants, recover, continue), so a trial sees several cuts in a row.
  *
  * Options (for tools/cli/main.ts, `exo bench fs --powerloss …`):
  *   --trials <n>       total trials (default 100000); LOGCFG's sampling plan
  *                      first, then uniform random cuts up to n
  *   --seed <s>         master seed (default 1): cut points and torn states
  *   --stride <k>       the plan's stride over the whole run (default 50)
- *   --negctl <1|2>     negative control: 1 config in two halves, 2 ack before sync
+ *   --negctl <1|2|3>   negative control: 1 config in two halves, 2 ack before sync,
+ *                      3 W1's static.bin synced after every write (visible partial)
+ *   --cuts <1|2|3|mix> power cuts per trial (default 1); later cuts fall within
+ *                      the first 64 flash ops of each continuation; mix: 1..3
  *   --workload <name>  w0 (default), w1 or batched
  *   --records <n>      N (default 20000)
  *   --idle <n>         fsGc budget between records (default 4; 0: no idle GC, writes collect by themselves)
@@ -29,7 +34,8 @@ import type { FlashExtent } from "../../firmware/types.ts";
 import type { Fs } from "../../libos/fs/fs.ts";
 import { fsFormat, fsMount, fsUnmount } from "../../libos/fs/index.ts";
 import { hostServices, norExtent } from "../../hal/sim/extent.ts";
-import { Driver, GEN, type Workload, type WorkloadName, recover, verify, workload } from "./logcfg.ts";
+import { UserError } from "../cli/errors.ts";
+import { Driver, type Expect, GEN, type Workload, type WorkloadName, recover, verify, workload } from "./logcfg.ts";
 
 export interface PowerlossOptions {
   cwd?: string;
@@ -37,6 +43,7 @@ export interface PowerlossOptions {
   seed?: number | string;
   stride?: number | string;
   negctl?: number | string;
+  cuts?: number | string;
   workload?: string;
   records?: number | string;
   idle?: number | string;
@@ -58,6 +65,8 @@ export interface Trial {
 export interface TrialOutcome {
   failure: string | null;
   ms: number;
+  /** Power cuts that happened (a continuation may end before its cut is reached). */
+  cuts?: number;
 }
 
 export interface PowerlossResult {
@@ -67,6 +76,8 @@ export interface PowerlossResult {
   /** fsGc budget between records (0: no idle GC). */
   idle: number;
   negctl: number;
+  /** Power cuts per trial: 1, 2, 3, or 0 for a mix of 1..3. */
+  cuts: number;
   seed: number;
   stride: number;
   /** Mutating flash ops of the run after format (the cut range). */
@@ -76,6 +87,8 @@ export interface PowerlossResult {
   by_mode: Record<string, number>;
   failures: number;
   failures_by_class: Record<string, number>;
+  /** Power cuts made over all trials. */
+  cuts_made: number;
   /** Up to 20 failing trials, replayable with --replay k:mode:seed. */
   examples: { trial: string; failure: string }[];
   max_recovery_ms: number;
@@ -208,15 +221,26 @@ export function plan(g: Golden, total: number, seed: number, stride: number, exh
   return out;
 }
 
-/** One trial: cut at op k, recover, continue, remount. */
-export function runTrial(g: Golden, t: Trial): TrialOutcome {
+/** Mount after a cut and check §5's invariants against what the app knew; the fs, or a failure. */
+function recovered(chip: NorFlash, e: Expect): Fs | string {
+  chip.clearCut();
+  const fs = fsMount(norExtent(chip), hostServices());
+  if (typeof fs === "number") return `mount: returned ${fs}`;
+  return verify(fs, e) ?? fs;
+}
+
+/**
+ * One trial: cut at op k; then `cuts` - 1 times: recover and continue with
+ * another cut within its first 64 flash ops; finally recover, continue 64
+ * records + a config replace, unmount, remount, verify.
+ */
+export function runTrial(g: Golden, t: Trial, cuts = 1): TrialOutcome {
   const started = Date.now();
   const cp = g.at(t.k);
   const chip = new NorFlash(GEOMETRY, { image: cp.image, seed: t.seed });
   chip.ops = cp.ops;
   chip.eraseCounts.set(cp.erases);
   const extent = norExtent(chip);
-  const services = hostServices();
   const driver = cp.driver.clone(cloneFs(cp.fs, extent));
   chip.cutAt(t.k, t.mode);
   try {
@@ -225,41 +249,68 @@ export function runTrial(g: Golden, t: Trial): TrialOutcome {
   } catch (e) {
     if (!(e instanceof PowerCut)) return { failure: `crash: workload before the cut: ${(e as Error).message}`, ms: Date.now() - started };
   }
-  chip.clearCut();
-  const fail = (failure: string) => ({ failure, ms: Date.now() - started });
+  let made = 1;
+  const fail = (failure: string) => ({ failure, ms: Date.now() - started, cuts: made });
+  let e = driver.e;
+  let at = "";
+  const n = cuts || 1 + (mix(t.seed, 99) % 3);
   try {
-    const flash = norExtent(chip);
-    const fs = fsMount(flash, services);
-    if (typeof fs === "number") return fail(`mount: returned ${fs}`);
-    const bad = verify(fs, driver.e);
-    if (bad) return fail(bad);
-    const next = recover(fs, g.w, driver.e);
-    next.limit = Math.min(g.w.records, next.i + 64);
-    if (next.i >= next.limit) next.limit = next.i + 64;
-    while (next.step()) {}
-    next.config(next.e.cfg + 1);
+    for (let c = 2; ; c++) {
+      const fs = recovered(chip, e);
+      if (typeof fs === "string") return fail(at + fs);
+      const next = recover(fs, g.w, e);
+      next.limit = Math.min(g.w.records, next.i + 64);
+      if (next.i >= next.limit) next.limit = next.i + 64;
+      if (c <= n) {
+        // The next cut: one of the continuation's first 64 flash ops (each record programs at least once).
+        const r = mix(t.seed, c);
+        chip.cutAt(chip.ops + (r % 64), (r >>> 8) & 1 ? "torn" : "clean");
+      }
+      try {
+        while (next.step()) {}
+        next.config(next.e.cfg + 1);
+      } catch (x) {
+        if (!(x instanceof PowerCut)) throw x;
+        e = next.e;
+        at = `cut ${c}: `;
+        made++;
+        continue;
+      }
+      chip.clearCut();
+      return { ...finish(chip, fs, next, fail, started, at), cuts: made };
+    }
+  } catch (x) {
+    return fail(`${at}crash: ${(x as Error).message}`);
+  }
+}
+
+/** The end of a trial: unmount, remount, everything (old + new) verifies. */
+function finish(chip: NorFlash, fs: Fs, next: Driver, fail: (f: string) => TrialOutcome, started: number, at: string): TrialOutcome {
+  const services = hostServices();
+  try {
     const u = fsUnmount(fs);
-    if (u < 0) return fail(`continue: unmount returned ${u}`);
+    if (u < 0) return fail(`${at}continue: unmount returned ${u}`);
     const again = fsMount(norExtent(chip), services);
-    if (typeof again === "number") return fail(`remount: returned ${again}`);
+    if (typeof again === "number") return fail(`${at}remount: returned ${again}`);
     const bad2 = verify(again, next.e);
-    if (bad2) return fail(`after continuing: ${bad2}`);
+    if (bad2) return fail(`${at}after continuing: ${bad2}`);
     const ms = Date.now() - started;
     return ms > 20000 ? fail(`hang: recovery took ${ms} ms`) : { failure: null, ms };
   } catch (e) {
-    return fail(`crash: ${(e as Error).message}`);
+    return fail(`${at}crash: ${(e as Error).message}`);
   }
 }
 
 function num(v: number | string | undefined, fallback: number): number {
   if (v === undefined || v === "") return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got ${v}`);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`expected a non-negative integer, got ${v}`);
   return n;
 }
 
 interface Setup {
   w: Workload;
+  cuts: number;
   trials: number;
   seed: number;
   stride: number;
@@ -268,11 +319,14 @@ interface Setup {
 
 function setup(o: PowerlossOptions): Setup {
   const name = (o.workload ?? "w0") as WorkloadName;
-  if (!["w0", "w1", "batched"].includes(name)) throw new Error(`unknown workload ${name}`);
+  if (!["w0", "w1", "batched"].includes(name)) throw new UserError(`unknown workload ${name}`, "--workload is w0, w1 or batched");
   const negctl = num(o.negctl, 0);
-  if (negctl > 2) throw new Error("--negctl is 1 or 2");
+  if (negctl > 3) throw new UserError(`--negctl ${o.negctl}: no such negative control`, "--negctl is 1, 2 or 3");
+  const cuts = o.cuts === undefined || o.cuts === "" ? "1" : String(o.cuts);
+  if (!["1", "2", "3", "mix"].includes(cuts)) throw new UserError(`--cuts ${o.cuts}: not a number of cuts per trial`, "--cuts is 1, 2, 3 or mix");
   return {
-    w: workload(name, num(o.records, 20000), num(o.idle, 4), negctl as 0 | 1 | 2),
+    cuts: cuts === "mix" ? 0 : Number(cuts),
+    w: workload(name, num(o.records, 20000), num(o.idle, 4), negctl as 0 | 1 | 2 | 3),
     trials: num(o.trials, 100000),
     seed: num(o.seed, 1),
     stride: Math.max(1, num(o.stride, 50)),
@@ -294,8 +348,8 @@ async function workerMain(data: { o: PowerlossOptions; id: number; n: number }, 
   const g = new Golden(s.w);
   const trials = plan(g, s.trials, s.seed, s.stride, s.exhaustive);
   for (let i = data.id; i < trials.length; i += data.n) {
-    const r = runTrial(g, trials[i]);
-    post({ i, failure: r.failure, ms: r.ms });
+    const r = runTrial(g, trials[i], s.cuts);
+    post({ i, failure: r.failure, ms: r.ms, cuts: r.cuts });
   }
   post({ done: true });
 }
@@ -307,14 +361,14 @@ export async function run(o: PowerlossOptions = {}): Promise<PowerlossResult> {
   if (o.replay) {
     const [k, mode, seed] = o.replay.split(":");
     const t: Trial = { k: Number(k), mode: mode as CutMode, seed: Number(seed), part: "replay" };
-    const r = runTrial(g, t);
+    const r = runTrial(g, t, s.cuts);
     return summary(s, g, [t], [r], started, 1);
   }
   const trials = plan(g, s.trials, s.seed, s.stride, s.exhaustive);
   // Workers load this module from source through tsx; from a bundled CLI there is none: run in-process.
   const canFork = import.meta.url.endsWith(".ts");
   const workers = canFork ? Math.max(1, Math.min(num(o.workers, Math.min(4, availableParallelism())), 16)) : 1;
-  process.stderr.write(`powerloss: ${s.w.name}, ops ${g.first}..${g.end}, ${trials.length} trials, seed ${s.seed}, ${workers} worker(s)\n`);
+  process.stderr.write(`powerloss: ${s.w.name}, ops ${g.first}..${g.end}, ${trials.length} trials, ${s.cuts || "1-3"} cut(s) each, seed ${s.seed}, ${workers} worker(s)\n`);
   const outcomes: TrialOutcome[] = new Array(trials.length);
   let finished = 0;
   let failures = 0;
@@ -324,16 +378,16 @@ export async function run(o: PowerlossOptions = {}): Promise<PowerlossResult> {
       process.stderr.write(`  ${finished}/${trials.length} trials, ${failures} failed, ${sec.toFixed(0)} s\n`);
     }
   };
-  const take = (m: { i: number; failure: string | null; ms: number }) => {
-    outcomes[m.i] = { failure: m.failure, ms: m.ms };
+  const take = (m: TrialOutcome & { i: number }) => {
+    outcomes[m.i] = { failure: m.failure, ms: m.ms, cuts: m.cuts };
     finished++;
     if (m.failure) failures++;
     progress();
   };
   if (workers === 1) {
     for (let i = 0; i < trials.length; i++) {
-      const r = runTrial(g, trials[i]);
-      take({ i, failure: r.failure, ms: r.ms });
+      const r = runTrial(g, trials[i], s.cuts);
+      take({ i, ...r });
     }
   } else {
     const url = new URL(import.meta.url);
@@ -358,15 +412,17 @@ function summary(s: Setup, g: Golden, trials: Trial[], outcomes: TrialOutcome[],
   const examples: { trial: string; failure: string }[] = [];
   let failures = 0;
   let maxMs = 0;
+  let made = 0;
   trials.forEach((t, i) => {
     byPart[t.part] = (byPart[t.part] ?? 0) + 1;
     byMode[t.mode] = (byMode[t.mode] ?? 0) + 1;
     const r = outcomes[i];
     if (!r) return;
     maxMs = Math.max(maxMs, r.ms);
+    made += r.cuts ?? 1;
     if (r.failure) {
       failures++;
-      const cls = r.failure.replace(/^after continuing: /, "continue/").split(":")[0];
+      const cls = r.failure.replace(/^cut \d: /, "").replace(/^after continuing: /, "continue/").split(":")[0];
       byClass[cls] = (byClass[cls] ?? 0) + 1;
       if (examples.length < 20) examples.push({ trial: `${t.k}:${t.mode}:${t.seed}`, failure: r.failure });
     }
@@ -377,6 +433,7 @@ function summary(s: Setup, g: Golden, trials: Trial[], outcomes: TrialOutcome[],
     records: s.w.records,
     idle: s.w.idle,
     negctl: s.w.negctl,
+    cuts: s.cuts,
     seed: s.seed,
     stride: s.stride,
     ops: { first: g.first, end: g.end },
@@ -385,6 +442,7 @@ function summary(s: Setup, g: Golden, trials: Trial[], outcomes: TrialOutcome[],
     by_mode: byMode,
     failures,
     failures_by_class: byClass,
+    cuts_made: made,
     examples,
     max_recovery_ms: maxMs,
     seconds: Math.round((Date.now() - started) / 100) / 10,
@@ -400,12 +458,12 @@ export function failed(r: PowerlossResult): boolean {
 export function render(r: PowerlossResult): string {
   const lines = [
     `${r.benchmark}, workload ${r.workload.toUpperCase()} (N=${r.records}, ${r.idle ? `idle GC ${r.idle}` : "no idle GC"})${r.negctl ? `, NEGATIVE CONTROL ${r.negctl}` : ""}`,
-    `seed ${r.seed}, stride ${r.stride}, cut range ops ${r.ops.first}..${r.ops.end}, ${r.workers} worker(s), ${r.seconds} s`,
-    `trials: ${r.trials}  (${Object.entries(r.by_part).map(([k, v]) => `${k} ${v}`).join(", ")}; ${Object.entries(r.by_mode).map(([k, v]) => `${k} ${v}`).join(", ")})`,
+    `seed ${r.seed}, stride ${r.stride}, cut range ops ${r.ops.first}..${r.ops.end}, ${r.cuts || "1 to 3 (mix)"} cut(s) per trial, ${r.workers} worker(s), ${r.seconds} s`,
+    `trials: ${r.trials}  (${Object.entries(r.by_part).map(([k, v]) => `${k} ${v}`).join(", ")}; ${Object.entries(r.by_mode).map(([k, v]) => `${k} ${v}`).join(", ")}), ${r.cuts_made} power cuts made`,
     `failures: ${r.failures}${r.failures ? "  " + Object.entries(r.failures_by_class).map(([k, v]) => `${k} ${v}`).join(", ") : ""}`,
     `slowest recovery: ${r.max_recovery_ms} ms (limit 20000)`,
   ];
-  for (const e of r.examples) lines.push(`  --replay ${e.trial}  ${e.failure}`);
+  for (const e of r.examples) lines.push(`  --replay ${e.trial}${r.cuts === 1 ? "" : ` --cuts ${r.cuts || "mix"}`}  ${e.failure}`);
   lines.push(r.negctl ? (r.pass ? "negative control: the checker bites (failures found, as it must)" : "negative control: NO failure found — the checker does not bite") : r.pass ? "ok: 0 failures" : "FAILED");
   return lines.join("\n");
 }

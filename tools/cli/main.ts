@@ -165,7 +165,8 @@ program
   .option("--trials <n>", "fs --powerloss: number of trials (default 100000)")
   .option("--seed <s>", "fs --powerloss: master seed, printed so any failure can be replayed")
   .option("--stride <k>", "fs --powerloss: the sampling plan's stride")
-  .option("--negctl <1|2>", "fs --powerloss: a negative control, which must fail")
+  .option("--negctl <1|2|3>", "fs --powerloss: a negative control, which must fail (1 config in two halves, 2 ack before sync, 3 W1's static.bin synced after every write)")
+  .option("--cuts <1|2|3|mix>", "fs --powerloss: power cuts per trial (default 1); each later cut falls within the first 64 flash ops of the recovery's continuation; mix: 1 to 3")
   .option("--workers <n>", "fs --powerloss: worker threads")
   .option("--replay <k:mode:seed>", "fs --powerloss: run one trial and print its detail")
   .option("--espruino <path>", "fs, kernel, flash, sched, net: an Espruino binary built for Linux (default $ESPRUINO_BIN; fs takes a comma list); without one, simulator only")
@@ -183,7 +184,7 @@ program
   .option("--no-callgrind", "kernel: time the interpreter with getTime() instead of counting instructions with callgrind")
   .option("--switches <n>", "sched: task switches per fairness/overhead run")
   .option("--seconds <n>", "sched: seconds of each lateness run")
-  .addHelpText("after", "\nExamples:\n  exo bench fs --json\n  exo bench fs --sectors 64,256,1024\n  exo bench fs --powerloss --trials 100000 --seed 1\n  exo bench kernel --espruino ~/espruino/espruino")
+  .addHelpText("after", "\nExamples:\n  exo bench fs --json\n  exo bench fs --sectors 64,256,1024\n  exo bench fs --powerloss --trials 100000 --seed 1\n  exo bench fs --powerloss --workload w1 --cuts 3 --trials 3000\n  exo bench kernel --espruino ~/espruino/espruino")
   .action((names, opts) => execute(() => import("./commands/bench.ts"), { cwd: process.cwd(), suites: names, ...opts }));
 
 /** Print a user error without a stack; anything else is a bug. */

@@ -87,7 +87,12 @@ describe("exo fs IMAGE", () => {
       // One unparseable tag in the middle of the head (sector 1) hides the records after it: not a cut.
       const tagged = logImage(0);
       let a = 4096 + 24;
-      for (let k = 0; k < 1 + (seed % 6); k++) a += 8 + (((tagged[a] | (tagged[a + 1] << 8)) & 0xfff) + 3 & ~3);
+      for (let k = 0; k < 1 + (seed % 6); k++) {
+        const tag = tagged[a] | (tagged[a + 1] << 8);
+        const len = tag & 0xfff;
+        // A NAME is followed by one tombstone word, a SNAP by one per entry.
+        a += 8 + ((len + 3) & ~3) + (tag >> 12 === 2 ? 4 : tag >> 12 === 1 ? ((len - 12) / 20) * 4 : 0);
+      }
       tagged[a + 1] &= 0x0f;
       writeFileSync(join(dir, "tagged.bin"), tagged);
       const hidden = await run({ cwd: dir, image: "tagged.bin", action: "check", base: 0, sectorSize: 4096, count: 8 });

@@ -6,8 +6,11 @@
  * A failure names the trial as k:mode:seed: `npx tsx tools/bench/fs.ts
  * --powerloss --records N --workload W --replay k:mode:seed` re-runs it.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { run } from "../../../tools/bench/powerloss.ts";
+
+// Thousands of trials each: a loaded machine (CI shares its cores) needs more than the default minute.
+vi.setConfig({ testTimeout: 300_000 });
 
 describe("libos/fs under power loss (LOGCFG §5, small N)", () => {
   it.each([
@@ -26,6 +29,32 @@ describe("libos/fs under power loss (LOGCFG §5, small N)", () => {
     expect(r.examples).toEqual([]);
     expect(r.failures).toBe(0);
   }, 600_000);
+
+  it.each([
+    ["w0", 120, 2],
+    ["w0", 120, 3],
+    ["w1", 10, "mix"],
+  ] as const)("survives several cuts in a row: %s (N=%i) cut at every op, then --cuts %s (each continuation cut again)", async (workload, records, cuts) => {
+    const r = await run({ workload, records, exhaustive: true, cuts, workers: 1, seed: 5 });
+    expect(r.trials).toBeGreaterThan(250);
+    // Most continuations reach their cut: more than one cut per trial on average.
+    expect(r.cuts_made).toBeGreaterThan(1.5 * r.trials);
+    expect(r.examples).toEqual([]);
+    expect(r.failures).toBe(0);
+  });
+
+  it("catches W1's static.bin made visible before its close (negative control 3: synced after every write)", async () => {
+    const r = await run({ workload: "w1", records: 10, exhaustive: true, negctl: 3, workers: 1 });
+    expect(r.failures).toBeGreaterThan(0);
+    expect(Object.keys(r.failures_by_class)).toContain("partial");
+    expect(r.pass).toBe(true);
+  });
+
+  it("refuses a typo'd option value with a clear message", async () => {
+    await expect(run({ cuts: "4" })).rejects.toThrow(/--cuts 4: .*/);
+    await expect(run({ cuts: "two" })).rejects.toThrow(/--cuts two/);
+    await expect(run({ negctl: 7 })).rejects.toThrow(/--negctl 7/);
+  });
 
   it("catches a config written in two halves (negative control 1)", async () => {
     const r = await run({ workload: "w0", records: 260, exhaustive: true, negctl: 1, workers: 1 });
