@@ -390,7 +390,6 @@ function secAlloc(fs: Fs): void {
   put(fs, i * fs.sector + 16, b);
   fs.head = i;
   fs.seq = seq;
-  fs.pos = 16 + b.length;
 }
 
 /**

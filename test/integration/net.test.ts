@@ -225,8 +225,9 @@ describe.skipIf(!bin)("on the real interpreter", () => {
   }, 60_000);
 });
 describe.skipIf(!bin)("telemetry on the real interpreter", () => {
-  it("reaches the host listener on its grant's peer port, in order", async () => {
-    const built = await build(["telemetry"], { board: "linux" });
+  /** `apps` built for linux, run as a file on the interpreter, the host listener on the grant's peer port; `check` while it runs. */
+  async function onInterpreter(apps: string[], check: (run: { got: string[]; out: () => string }) => Promise<void>): Promise<void> {
+    const built = await build(apps, { board: "linux" });
     const dir = mkdtempSync(join(tmpdir(), "exo-net-"));
     writeFileSync(join(dir, "firmware.js"), built.code);
     const got: string[] = [];
@@ -235,13 +236,19 @@ describe.skipIf(!bin)("telemetry on the real interpreter", () => {
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     try {
-      for (let i = 0; i < 80 && got.length < 6; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(out).toMatch(/kernel: network up, 1 udp socket/);
-      expect(numbers(got).slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
+      await check({ got, out: () => out });
     } finally {
       child.kill("SIGKILL");
       await listener.close();
     }
+  }
+
+  it("reaches the host listener on its grant's peer port, in order", async () => {
+    await onInterpreter(["telemetry"], async ({ got, out }) => {
+      for (let i = 0; i < 80 && got.length < 6; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out()).toMatch(/kernel: network up, 1 udp socket/);
+      expect(numbers(got).slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
+    });
   }, 60_000);
 
   // The demo's two file-system apps for minutes of real time (EXO_INTERP_MINUTES, default 5): the logger's
@@ -249,29 +256,18 @@ describe.skipIf(!bin)("telemetry on the real interpreter", () => {
   // listener needs the grant's peer port, which the test above also takes (tests in one file run in turn).
   const minutes = Number(process.env.EXO_INTERP_MINUTES ?? 5);
   it(`logger and telemetry run ${minutes} minute(s) without a failed write, every sample delivered`, async () => {
-    const built = await build(["logger", "telemetry"], { board: "linux" });
-    const dir = mkdtempSync(join(tmpdir(), "exo-net-"));
-    writeFileSync(join(dir, "firmware.js"), built.code);
-    const got: string[] = [];
-    const listener = await listen({ port: 5701, onMessage: (p) => got.push(asText(p)) });
-    const child = spawn(bin!, ["firmware.js"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    try {
+    await onInterpreter(["logger", "telemetry"], async ({ got, out }) => {
       await new Promise((r) => setTimeout(r, minutes * 60_000));
-      expect(out).not.toMatch(/write failed|full at|rotating early|gave up|Uncaught|ASSERT|OUT OF MEMORY/);
+      expect(out()).not.toMatch(/write failed|full at|rotating early|gave up|Uncaught|ASSERT|OUT OF MEMORY/);
       // The log kept going (how far depends on the machine's load: the interpreter's timers are real time).
-      const synced = [...out.matchAll(/logger: #(\d+) synced/g)].map((m) => Number(m[1]));
+      const synced = [...out().matchAll(/logger: #(\d+) synced/g)].map((m) => Number(m[1]));
       console.log(`interpreter, ${minutes} min: logger at #${synced[synced.length - 1]}, ${got.length} telemetry samples delivered`);
       expect(synced.length).toBeGreaterThan(minutes);
       // Delivered in order, without a gap.
       const n = numbers(got);
       expect(n.length).toBeGreaterThan(minutes * 10);
       expect(n).toEqual(n.map((_, i) => i));
-    } finally {
-      child.kill("SIGKILL");
-      await listener.close();
-    }
-  }, (Number(process.env.EXO_INTERP_MINUTES ?? 5) + 2) * 60_000);
+    });
+  }, (minutes + 2) * 60_000);
 });
 if (!bin) console.log("skipping the network's real-interpreter test: set ESPRUINO_BIN to an Espruino binary built for Linux");
