@@ -51,7 +51,8 @@ describe("telemetry over real loopback UDP", () => {
     const got = numbers(messages);
     expect(got.length).toBeGreaterThanOrEqual(50);
     expect(got).toEqual(got.map((_, i) => i));
-    expect(messages[0]).toMatch(/^#0 t=500 v=\d+$/);
+    // Not t=500 exactly: with sockets open, virtual time waits for the real network (load-dependent).
+    expect(messages[0]).toMatch(/^#0 t=\d+ v=\d+$/);
     const c = device.net!.counters;
     expect(c.lost).toBeGreaterThan(10);
     expect(listener.stats().duplicates).toBeGreaterThan(0);

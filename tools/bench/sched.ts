@@ -257,9 +257,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** Rounded; a tiny negative (clock jitter) gives 0, not -0, which JSON would not keep. */
 function round(x: number, digits = 3): number {
   const f = 10 ** digits;
-  return Math.round(x * f) / f;
+  return Math.round(x * f) / f + 0;
 }
 
 function latenessOf(scheduler: string, load: "none" | "fs", samples: number[]): Lateness {

@@ -22,6 +22,8 @@ describe("libos/fs on the device", () => {
     // The whole API is in it (a bundle that tree-shook everything away would pass trivially).
     for (const name of ["fsFormat", "fsMount", "fsUnmount", "fsGc", "fsRemove", "fsList", "fsStat", "fileOpen", "fileWrite", "fileSync", "fileRead", "fileClose", "fsCheck", "fsStats"]) expect(code).toContain(`${name}:`);
     expect(code.length).toBeGreaterThan(5000);
-    expect(code.length).toBeLessThan(20000);
+    // 20,264 bytes with format 2.0 (tombstones, PEND records) and the bisecting mount, fsCheck included;
+    // a guard against growth, not a goal (issue #12 sets the byte goals for the firmware).
+    expect(code.length).toBeLessThan(21000);
   });
 });
