@@ -99,7 +99,6 @@ export interface Fs {
   laps: number;
   probe: number;
   held: number;
-  big: number;
   open: number;
   gc: FsGcCounters;
 }
@@ -408,12 +407,30 @@ function live(fs: Fs, j: number, e: number): boolean {
 
 /** Live bytes the tail sector still holds from the cursor on (cached per tail and cursor). */
 function tailLive(fs: Fs): number {
-  if (fs.probe === fs.tail * 65536 + fs.cursor) return fs.held;
+  if (fs.probe !== fs.tail * 65536 + fs.cursor) tailScan(fs, -1);
+  return fs.held;
+}
+
+/**
+ * Scan the tail from the cursor for its live bytes (fs.held). With `avail`
+ * >= 0, also lay the live entries out the way gcStep will move them (MOVE
+ * batches of at most fs.record bytes, each trimmed to the head's room when
+ * its first entry fits there, a new sector when a batch does not) and say
+ * whether that opens at most `avail` sectors. Exact, so a reclaim that
+ * starts never wedges half done, and one that fits is never refused.
+ */
+function tailScan(fs: Fs, avail: number): boolean {
   const t = secIndex(fs, fs.tail);
   const end = t * fs.sector + fs.sector;
   let a = t * fs.sector + HEADER;
   let sum = 0;
-  let big = 0;
+  let k = 0;
+  for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s]) k++;
+  // Where a new sector's first record goes: after its snapshot and the tombstones.
+  const fresh = HEADER + recordSize(SNAP_FIXED + ENTRY * k) + TOMB * k;
+  let pos = fs.pos;
+  let n = 0;
+  let cap = 0;
   const used = secUsed(fs, t, fs.tail);
   while (used) {
     const type = recRead(fs, a, end, false);
@@ -422,21 +439,33 @@ function tailLive(fs: Fs): number {
     if (type === T_DATA || type === T_NAME || type === T_MOVE || type === T_PEND) {
       const first = type === T_MOVE ? 12 : 0;
       for (let p = first; p < (type === T_MOVE ? fs.size - 4 : 4); ) {
-        const tag = get32(fs.win, i + p);
-        const esize = 4 + pad4(tag & 0xfff);
+        const esize = 4 + pad4(get32(fs.win, i + p) & 0xfff);
         if (a + p >= t * fs.sector + fs.cursor && live(fs, i + p, a + p)) {
           sum += esize;
-          if (esize > big) big = esize;
+          if (n > 0 && n + esize + 4 > cap) {
+            if (pos + n + 4 > fs.sector) {
+              avail--;
+              pos = fresh;
+            }
+            pos += n + 4;
+            n = 0;
+          }
+          if (n === 0) {
+            const room = fs.sector - pos;
+            cap = room >= 64 && room >= 16 + esize ? Math.min(fs.record, room) : fs.record;
+            n = 12;
+          }
+          n += esize;
         }
         p += esize;
       }
     }
     a += fs.size;
   }
+  if (n > 0 && pos + n + 4 > fs.sector) avail--;
   fs.probe = fs.tail * 65536 + fs.cursor;
   fs.held = sum;
-  fs.big = big;
-  return sum;
+  return avail >= 0;
 }
 
 /**
@@ -447,16 +476,9 @@ function tailLive(fs: Fs): number {
 function gcStep(fs: Fs, floor: number): number {
   if (fs.tail >= fs.seq) return 0;
   const t = secIndex(fs, fs.tail);
-  const left = tailLive(fs);
-  if (left > 0) {
-    // Start or continue only if all of the tail's live data fits above `floor`: a reclaim never wedges half done.
-    let k = 0;
-    for (let s = 0; s < fs.kinds.length; s++) if (fs.kinds[s]) k++;
-    // A new sector holds its snapshot and tombstones, and wastes less than one entry at its end.
-    const per = fs.sector - HEADER - recordSize(SNAP_FIXED + (ENTRY + TOMB) * k) - fs.big - 16;
-    const need = left + 16 * Math.ceil(left / (fs.record - 16)) + 64;
-    if (fs.sector - fs.pos + Math.max(0, freeCount(fs) - floor) * per < need) return ENOSPC;
-  }
+  // Start or continue only if all of the tail's live data fits above `floor`.
+  if (tailLive(fs) > 0 && !tailScan(fs, Math.max(0, freeCount(fs) - floor))) return ENOSPC;
+  const left = fs.held;
   const end = t * fs.sector + fs.sector;
   let out: Uint8Array | null = null;
   let n = 12;
@@ -530,8 +552,14 @@ function gcStep(fs: Fs, floor: number): number {
   return 2;
 }
 
-/** Reclaim tail sectors until `need` sectors are free; ENOSPC after a lap without gain. */
-function reclaim(fs: Fs, need: number, floor: number): number {
+/**
+ * Reclaim tail sectors until `need` sectors are free; ENOSPC after a lap
+ * without gain. The collector keeps one sector free for after a cut, but
+ * lends it to a tail that fits only with it (the tail's erase gives it
+ * back): cuts close heads and waste their rest, and a fully live tail that
+ * never moves would keep every byte behind it, dead or not, from coming back.
+ */
+function reclaim(fs: Fs, need: number): number {
   if (fs.full && need > 1) return ENOSPC;
   let laps = fs.count;
   while (freeCount(fs) < need) {
@@ -539,9 +567,14 @@ function reclaim(fs: Fs, need: number, floor: number): number {
       fs.full = 1;
       return ENOSPC;
     }
+    let floor = 1;
     let r = 1;
     while (r === 1) {
       r = gcStep(fs, floor);
+      if (r === ENOSPC && floor) {
+        floor = 0;
+        r = gcStep(fs, 0);
+      }
       fs.gc.forced++;
     }
     if (r <= 0) {
@@ -570,14 +603,14 @@ function room(fs: Fs, size: number, level: number): number {
   // The reserve is counted in whole sectors, so user data may not use the
   // rest of a head that the collector opened out of it either.
   if (level === 0 && freeCount(fs) < RESERVE) {
-    const r = reclaim(fs, RESERVE, 1);
+    const r = reclaim(fs, RESERVE);
     if (r < 0) return r;
   }
   if (fs.pos + size <= fs.sector) return OK;
   const need = level === 0 ? RESERVE + 1 : 1;
   if (freeCount(fs) < need) {
     if (level === 2) return ENOSPC;
-    const r = reclaim(fs, need, 1);
+    const r = reclaim(fs, need);
     if (r < 0) return r;
   }
   secAlloc(fs);
@@ -758,7 +791,6 @@ function fsNew(flash: FlashExtent, services: Services, config: FsConfig | undefi
     laps: 0,
     probe: -1,
     held: 0,
-    big: 0,
     open: 1,
     gc: { moved: 0, bytes: 0, erases: 0, forced: 0 },
   };
