@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildDevice } from "../../tools/build/device.ts";
-import { DONE, bootFromStorage, firstTickProbe } from "./storage-boot.ts";
+import { DONE, bootFromStorage, firstTickProbe } from "../../tools/bench/storage-boot.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 if (!bin) console.log("skipping the real-interpreter test: set ESPRUINO_BIN to an Espruino binary built for Linux");

@@ -3,7 +3,9 @@
  * through a capability versus raw `digitalWrite` (goal ≤ 1.0×), flash program
  * through a capability versus raw `Flash.write`, packet demultiplexing with
  * 1, 4 and 16 apps, the kernel's resident variables after boot and its share
- * of the bundle. Every ratio is against a baseline measured in the same run.
+ * of the bundle, and the footprint of three firmwares (bytes; variables
+ * booted from Storage and run as a file: footprint.ts). Every ratio is
+ * against a baseline measured in the same run.
  *
  * Options (for tools/cli/main.ts):
  *   --espruino <path>    an Espruino binary built for Linux (default: $ESPRUINO_BIN);
@@ -40,6 +42,7 @@ import { buildDevice } from "../build/device.ts";
 import { ledgerSectors } from "../build/manifests.ts";
 import { findRoot } from "../cli/root.ts";
 import { ranDirectly } from "../ran-directly.ts";
+import { type Footprint, footprint } from "./footprint.ts";
 
 export interface BenchKernelOptions {
   cwd?: string;
@@ -95,7 +98,9 @@ export interface Result {
   memory: { simulator: number; interpreter?: number };
   /** Bytes of the minified bundle that come from firmware/ and hal/espruino/, of the whole (kernel + one small app). */
   bundle: { kernel: number; total: number; share: number };
-  goals: Record<"gpio" | "gpioStandalone" | "hotLoop", { goal: string; met: boolean }>;
+  /** Bytes and variables of three firmwares as deployed (footprint.ts): kernel + trivial app, + fs + sched, the default. */
+  footprint: Footprint[];
+  goals: Record<"gpio" | "gpioStandalone" | "hotLoop" | "libosVars" | "defaultVars" | "libosBytes" | "defaultBytes", { goal: string; met: boolean }>;
 }
 
 const board = findBoard("linux");
@@ -410,6 +415,8 @@ export async function run(options: BenchKernelOptions = {}): Promise<Result> {
     const confined = turn(b.confined1!.code, b.confined2!.code);
     isolation = { gpio: { raw, cap, ratio: round(cap / raw), floor, floorRatio: round(floor / raw) }, hotLoop: { plain, confined, ratio: round(confined / plain) } };
   }
+  const fp = await footprint(root, typeof interpreter === "object" && "gpio" in interpreter ? bin : undefined);
+  const [, libos, every] = fp;
   return {
     board: board.name,
     iterations: n,
@@ -418,6 +425,7 @@ export async function run(options: BenchKernelOptions = {}): Promise<Result> {
     isolation,
     memory: { simulator: simMemory, ...(interpreterMemoryUsed !== undefined ? { interpreter: interpreterMemoryUsed } : {}) },
     bundle: kernelShare(chip.boot),
+    footprint: fp,
     goals: {
       gpio: {
         goal: "GPIO write through a capability ≤ 1.0× raw digitalWrite in the kernel's bundle (interpreter)",
@@ -431,6 +439,16 @@ export async function run(options: BenchKernelOptions = {}): Promise<Result> {
         goal: "an app's hot loop confined ≤ 1.3× the same loop unconfined (interpreter)",
         met: "hotLoop" in isolation && isolation.hotLoop.ratio <= 1.3,
       },
+      libosVars: {
+        goal: "variables once started, kernel + fs + sched + trivial app, booted from Storage ≤ 1,200 (interpreter)",
+        met: !!libos.storage && libos.storage.started <= 1200,
+      },
+      defaultVars: {
+        goal: "variables once started, default firmware, booted from Storage ≤ 4,000 (interpreter)",
+        met: !!every.storage && every.storage.started <= 4000,
+      },
+      libosBytes: { goal: "minified bytes, kernel + fs + sched + trivial app ≤ 16,384", met: libos.bytes <= 16384 },
+      defaultBytes: { goal: "minified bytes, default firmware ≤ 24,576", met: every.bytes <= 24576 },
     },
   };
 }
@@ -468,7 +486,14 @@ export function render(r: Result): string {
       ]
       : [`  skipped: ${r.isolation.skipped}`]),
     `bundle: ${r.bundle.kernel} of ${r.bundle.total} bytes are the kernel's (${(r.bundle.share * 100).toFixed(1)}%)`,
-    ...Object.values(r.goals).map((g) => `goal: ${g.goal}: ${"gpio" in r.interpreter ? (g.met ? "met" : "NOT met") : "not measured"}`),
+    "footprint (linux build; variables in use after the top level / once every app has started):",
+    ...r.footprint.map((f) =>
+      `  ${f.name.padEnd(44)} ${String(f.bytes).padStart(6)} bytes` +
+        (f.storage && f.file
+          ? `   from Storage ${f.storage.top} / ${f.storage.started} vars   as a file ${f.file.top} / ${f.file.started} vars`
+          : "   (variables: interpreter only)"),
+    ),
+    ...Object.entries(r.goals).map(([k, g]) => `goal: ${g.goal}: ${k.endsWith("Bytes") || "gpio" in r.interpreter ? (g.met ? "met" : "NOT met") : "not measured"}`),
   ].join("\n");
 }
 
