@@ -59,3 +59,32 @@ export const ESPRUINO_KEYWORDS: readonly string[] = [
   "instanceof", "switch", "case", "default", "delete", "typeof", "void", "debugger", "class",
   "extends", "super", "static", "of",
 ];
+
+/**
+ * Instance methods Espruino lacks, by the built-in that has them in Node 20
+ * (measured: `typeof [][m]`, `typeof "s"[m]`, … on the interpreter; reading a
+ * missing member of a string throws there). Only names that no Espruino
+ * built-in has at all: `lastIndexOf` works on strings, `slice` on arrays.
+ */
+export const MISSING_METHODS: Readonly<Record<string, readonly string[]>> = {
+  "Array and typed arrays": ["at", "copyWithin", "findLast", "findLastIndex", "flat", "flatMap", "reduceRight",
+    "toReversed", "toSorted", "toSpliced", "with", "keys", "values", "entries"],
+  String: ["codePointAt", "matchAll", "normalize", "localeCompare", "search", "trimStart", "trimEnd", "trimLeft",
+    "trimRight", "toLocaleLowerCase", "toLocaleUpperCase", "isWellFormed", "toWellFormed"],
+  Number: ["toExponential", "toPrecision", "toLocaleString"],
+  Date: ["toDateString", "toTimeString", "toGMTString", "setUTCDate", "setUTCFullYear", "setUTCHours",
+    "setUTCMilliseconds", "setUTCMinutes", "setUTCMonth", "setUTCSeconds", "getYear", "setYear",
+    "toLocaleDateString", "toLocaleTimeString"],
+  Object: ["isPrototypeOf", "propertyIsEnumerable", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__"],
+  DataView: ["getBigInt64", "setBigInt64", "getBigUint64", "setBigUint64"],
+};
+
+/** The members of `E` (the Linux build: `Object.getOwnPropertyNames(E)`): a name that differs only in case is a typo (`E.crc32`). */
+export const E_MEMBERS: readonly string[] = ["CRC32", "FFT", "HSBtoRGB", "asUTF8", "asm", "clip", "compiledC",
+  "connectSDCard", "convolve", "decodeUTF8", "defrag", "dumpFragmentation", "dumpFreeList", "dumpLockedVars", "dumpStr",
+  "dumpVariables", "enableWatchdog", "fromUTF8", "getAddressOf", "getAnalogVRef", "getClock", "getConsole",
+  "getErrorFlags", "getFlags", "getPowerUsage", "getSizeOf", "getTemperature", "hwRand", "internal", "isUTF8",
+  "kickWatchdog", "lockConsole", "lookupNoCase", "mapInPlace", "memoryArea", "memoryMap", "nativeCall", "openFile",
+  "pipe", "reboot", "reverseByte", "setBootCode", "setClock", "setConsole", "setDST", "setFlags", "setPassword",
+  "setTimeZone", "srand", "stopEventPropagation", "sum", "toArrayBuffer", "toFlatString", "toJS", "toString",
+  "toUint8Array", "unmountSD", "variance"];

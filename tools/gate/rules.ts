@@ -19,16 +19,19 @@
 //
 // Rules after the table's rows come from running the interpreter (see
 // espruino-builtins.ts and regexp.ts): missing statics and globals, keyword
-// names, ||= &&= ??=, static blocks, RegExp syntax, import(). Not checked:
-// instance methods Espruino lacks (Array at/flat/findLast/keys/values/entries,
-// String at/codePointAt/matchAll/trimStart/trimEnd/localeCompare, Number
-// toPrecision/toExponential, Function .name, ...) because without types
-// `x.at(i)` may well be the program's own method.
+// names, ||= &&= ??=, static blocks, RegExp syntax, import(), and instance
+// methods Espruino lacks (Array at/flat/findLast/keys…, String codePointAt/
+// matchAll/trimStart…, Number toPrecision…) where nothing in the bundle
+// defines a member of that name: without types `x.at(i)` may be the
+// program's own method, but only a built-in can supply a name nobody defines.
+// Not checked: Function .name, and methods that one built-in has and another
+// lacks (`lastIndexOf` works on strings, not on arrays).
 import type * as acorn from "acorn";
 import { findHoistingViolations } from "./hoisting.ts";
 import { isFunction, staticKeyName, type Analysis, type AnyNode } from "./scope.ts";
 import {
-  BUILTIN_CONSTRUCTORS, ESPRUINO_KEYWORDS, MISSING_GLOBALS, MISSING_STATICS, MISSING_TYPED_ARRAY_STATICS, TYPED_ARRAYS,
+  BUILTIN_CONSTRUCTORS, ESPRUINO_KEYWORDS, E_MEMBERS, MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS,
+  MISSING_TYPED_ARRAY_STATICS, TYPED_ARRAYS,
 } from "./espruino-builtins.ts";
 import { unsupportedRegExp } from "./regexp.ts";
 import { findStaticInheritance } from "./statics.ts";
@@ -121,6 +124,24 @@ const BUILTINS = new Set(BUILTIN_CONSTRUCTORS);
 const MISSING = new Set(MISSING_GLOBALS);
 const ARRAY_TYPES = S("Array", ...TYPED_ARRAYS);
 const STATIC_OWNERS = S(...Object.keys(MISSING_STATICS), ...TYPED_ARRAYS);
+/** Missing instance method → the built-in(s) it belongs to in standard JavaScript. */
+const METHOD_OWNER = new Map(Object.entries(MISSING_METHODS).flatMap(([owner, names]) => names.map((m) => [m, owner] as const)));
+const E_BY_CASE = new Map(E_MEMBERS.map((m) => [m.toLowerCase(), m]));
+
+/** Every member name the bundle defines: keys, class members, `x.m = …` targets, and any string literal (o["m"], defineProperty). */
+function definedNames(ctx: RuleContext): Set<string> {
+  const out = new Set<string>();
+  for (const n of ctx.analysis.nodes) {
+    if (n.type === "Property" || n.type === "MethodDefinition" || n.type === "PropertyDefinition") {
+      const k = staticKeyName(n.key, n.computed);
+      if (k !== null) out.add(k);
+    } else if (n.type === "MemberExpression" && isWriteTarget(n, ctx)) {
+      const k = memberName(n);
+      if (k !== null) out.add(k);
+    } else if (n.type === "Literal" && typeof n.value === "string") out.add(n.value);
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------- the table
 
@@ -521,6 +542,48 @@ export const RULES: readonly Rule[] = [
         if (p.type === "FunctionExpression" || p.type === "FunctionDeclaration" || p.type === "StaticBlock") return null;
       }
       return null;
+    },
+  },
+  {
+    id: "missing-method",
+    construct: "a method Espruino's built-ins lack",
+    hint: "write it with what Espruino has (a loop, indexOf/slice, a[a.length - 1]); it reads as undefined there and the call throws",
+    detectAll: (ctx) => {
+      const defined = definedNames(ctx);
+      const hits: Hit[] = [];
+      for (const n of ctx.analysis.nodes) {
+        if (n.type !== "MemberExpression") continue;
+        const name = memberName(n);
+        const owner = name === null ? undefined : METHOD_OWNER.get(name);
+        if (!owner || defined.has(name!) || isWriteTarget(n, ctx)) continue;
+        // Object.keys / Array.from … are statics: rules of their own.
+        if (n.object.type === "Identifier" && ctx.isGlobal(n.object) && /^[A-Z]/.test(n.object.name)) continue;
+        hits.push({ node: n.property, construct: `${owner} .${name}()`, detail: "no code in the bundle defines it, so it is the built-in's" });
+      }
+      return hits;
+    },
+  },
+  {
+    id: "e-member-case",
+    construct: "a member of E spelled in the wrong case",
+    hint: "Espruino's names are case-sensitive: use the spelling in the detail",
+    on: ["MemberExpression"],
+    detect: (n, ctx) => {
+      const name = globalMember(n, ctx, S("E"));
+      if (name === null || E_MEMBERS.includes(name)) return null;
+      const right = E_BY_CASE.get(name.toLowerCase());
+      return right ? { node: n, construct: `E.${name}`, detail: `did you mean E.${right}?` } : null;
+    },
+  },
+  {
+    id: "object-tostring",
+    construct: "Object.prototype.toString",
+    hint: "it returns \"\" on Espruino: test with typeof, Array.isArray or instanceof",
+    on: ["MemberExpression"],
+    detect: (n, ctx) => {
+      const m = n as acorn.MemberExpression;
+      return memberName(m) === "toString" && m.object.type === "MemberExpression" && memberName(m.object) === "prototype" &&
+        globalMember(m.object, ctx, S("Object")) === "prototype" ? { node: n } : null;
     },
   },
   {

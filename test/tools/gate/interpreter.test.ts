@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  BUILTIN_CONSTRUCTORS, ESPRUINO_KEYWORDS, MISSING_GLOBALS, MISSING_STATICS, MISSING_TYPED_ARRAY_STATICS, TYPED_ARRAYS,
+  BUILTIN_CONSTRUCTORS, ESPRUINO_KEYWORDS, E_MEMBERS, MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS,
+  MISSING_TYPED_ARRAY_STATICS, TYPED_ARRAYS,
 } from "../../../tools/gate/espruino-builtins.ts";
 import { loadCorpus, printedOK } from "./corpus.ts";
 
@@ -65,6 +66,22 @@ describe.skipIf(!bin)("on the Espruino interpreter (ESPRUINO_BIN)", () => {
       const out = await runEspruino(code);
       const present = names.filter((n) => !out.includes(`${n}:undefined`));
       expect(present).toEqual([]);
+    });
+
+    it("every missing instance method is missing on each built-in that has it in Node, and E's members are E's", async () => {
+      // A sample value per owner; reading a missing member of a string throws there, so each read is in a try.
+      const samples: Record<string, string[]> = {
+        "Array and typed arrays": ["[]", "new Uint8Array(1)"], String: ['"s"'], Number: ["(1)"], Date: ["new Date()"],
+        Object: ["({})"], DataView: ["new DataView(new ArrayBuffer(8))"],
+      };
+      const checks = Object.entries(MISSING_METHODS).flatMap(([owner, names]) =>
+        samples[owner]!.flatMap((v) => names.map((m) => `${v}.${m}`)));
+      const code = `var r = [];\n${checks.map((c) => `try { r.push(${JSON.stringify(c)} + ":" + typeof ${c}); } catch (e) { r.push(${JSON.stringify(c)} + ":throws"); }`).join("\n")}\n` +
+        `print(r.join(" ")); print("E " + Object.getOwnPropertyNames(E).join(","));`;
+      const out = await runEspruino(code);
+      expect(checks.filter((c) => !out.includes(`${c}:undefined`) && !out.includes(`${c}:throws`))).toEqual([]);
+      const listed = /E (.*)/.exec(out)![1]!.trim().split(",");
+      expect(E_MEMBERS.filter((m) => !listed.includes(m))).toEqual([]);
     });
 
     // eval inside try/catch: a SyntaxError there is catchable, so one run checks many forms.

@@ -252,3 +252,29 @@ describe("reports", () => {
     expect(vs.map((v) => [v.rule, v.column])).toEqual([["optional-chaining", 1], ["spread", 9], ["optional-chaining", 16]]);
   });
 });
+
+describe("built-ins Espruino lacks, found by name", () => {
+  it("flags an instance method no code in the bundle defines", () => {
+    expect(rulesOf("var a = [1, 2]; a.at(-1);")).toEqual(["missing-method"]);
+    expect(rulesOf("function f(s) { return s.trimStart(); } f(' a');")).toEqual(["missing-method"]);
+    expect(rulesOf("[3, 4].findLast(function (x) { return x > 3; });")).toEqual(["missing-method"]);
+  });
+  it("accepts the name once the program defines it, in any form, and statics of the same name", () => {
+    expect(rulesOf("var o = { at: function (i) { return i; } }; o.at(1);")).toEqual([]);
+    expect(rulesOf("class R { flat() { return 1; } } new R().flat();")).toEqual([]);
+    expect(rulesOf("var o = {}; o.values = function () { return []; }; o.values();")).toEqual([]);
+    expect(rulesOf("var o = {}; o['keys'] = 1; o.keys;")).toEqual([]);
+    expect(rulesOf("Object.keys({ a: 1 }); Object.entries({});")).toEqual([]);
+    expect(rulesOf("'abc'.lastIndexOf('c');")).toEqual([]);
+  });
+  it("flags E members spelled in the wrong case, naming the right one", () => {
+    const v = checkBundle("E.crc32('abc');");
+    expect(v.map((x) => x.rule)).toEqual(["e-member-case"]);
+    expect(formatViolation(v[0]!)).toContain("E.CRC32");
+    expect(rulesOf("E.CRC32('abc'); E.getSizeOf(global);")).toEqual([]);
+  });
+  it("flags Object.prototype.toString, not a toString of one's own", () => {
+    expect(rulesOf("Object.prototype.toString.call([]);")).toEqual(["object-tostring"]);
+    expect(rulesOf("var o = { toString: function () { return 'o'; } }; String(o); [1].toString();")).toEqual([]);
+  });
+});
