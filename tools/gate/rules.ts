@@ -545,6 +545,39 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    id: "var-in-branch",
+    construct: "a var declared only where the code may not run",
+    hint: "declare it before the branch or loop (var x; if (c) x = 1;): Espruino creates a var when its statement runs",
+    detectAll: (ctx) => {
+      // Each var's declaring statements: the block around each, or null where it always runs (function or
+      // program top level, a for head). A read outside every such block throws ReferenceError when none ran.
+      const blocks = new Map<object, (AnyNode | null)[]>();
+      for (const n of ctx.analysis.nodes) {
+        if (n.type !== "VariableDeclaration" || n.kind !== "var") continue;
+        const p = ctx.parent(n);
+        const always = !p || p.type === "Program" || (p.type === "BlockStatement" && isFunction(ctx.parent(p))) ||
+          ((p.type === "ForStatement" || p.type === "ForInStatement" || p.type === "ForOfStatement") && ctx.key(n) !== "body");
+        for (const d of n.declarations) {
+          const decl = d.id.type === "Identifier" ? ctx.analysis.declOf.get(d.id) : undefined;
+          if (!decl) continue;
+          const list = blocks.get(decl) ?? [];
+          list.push(always ? null : p);
+          blocks.set(decl, list);
+        }
+      }
+      const hits: Hit[] = [];
+      const seen = new Set<object>();
+      for (const ref of ctx.analysis.refs) {
+        const list = ref.decl && blocks.get(ref.decl);
+        if (!list || list.includes(null) || seen.has(ref.decl!)) continue;
+        if (list.some((b) => b && ref.id.start >= b.start && ref.id.end <= b.end)) continue;
+        seen.add(ref.decl!);
+        hits.push({ node: ref.id, detail: `'${ctx.nameAt(ref.id.start, ref.decl!.name)}' is declared only inside ${ctx.where(list[0]!.start)}` });
+      }
+      return hits;
+    },
+  },
+  {
     id: "missing-method",
     construct: "a method Espruino's built-ins lack",
     hint: "write it with what Espruino has (a loop, indexOf/slice, a[a.length - 1]); it reads as undefined there and the call throws",
