@@ -4,9 +4,10 @@
 // single character or class, `^`, `$`, and `|` at the top level; flags g and i.
 // Everything else either throws or silently matches the wrong text (measured:
 // `?`, `{n,m}`, `(?:`, look-arounds, `(ab)+`, `\b`, backreferences, `\u0041`).
+// Its lexer ends a regex literal at the first unescaped `/`, inside a class too.
 
-/** The first construct of a pattern Espruino's matcher does not implement, or null. */
-export function unsupportedRegExp(pattern: string, flags: string): string | null {
+/** The first construct of a pattern Espruino's matcher (or, for a `literal`, its lexer) does not take, or null. */
+export function unsupportedRegExp(pattern: string, flags: string, literal = false): string | null {
   const badFlag = [...flags].find((f) => f !== "g" && f !== "i");
   if (badFlag) return `flag ${badFlag}`;
   let inClass = false;
@@ -23,6 +24,8 @@ export function unsupportedRegExp(pattern: string, flags: string): string | null
     }
     if (inClass) {
       if (c === "]") inClass = false;
+      // The lexer ends a literal at the first unescaped `/`, in a class too: `/[/]x/` is a syntax error there.
+      if (c === "/" && literal) return "unescaped / inside [...] (write [\\/])";
       continue;
     }
     switch (c) {

@@ -515,6 +515,7 @@ export const RULES: readonly Rule[] = [
     on: ["Literal", "NewExpression", "CallExpression"],
     detect: (n, ctx) => {
       let pattern: string, flags: string;
+      const literal = n.type === "Literal";
       if (n.type === "Literal") {
         if (!n.regex) return null;
         ({ pattern, flags } = n.regex);
@@ -526,7 +527,7 @@ export const RULES: readonly Rule[] = [
         pattern = p.value;
         flags = f && f.type === "Literal" && typeof f.value === "string" ? f.value : "";
       }
-      const what = unsupportedRegExp(pattern, flags);
+      const what = unsupportedRegExp(pattern, flags, literal);
       return what ? { node: n, construct: `RegExp ${what}` } : null;
     },
   },

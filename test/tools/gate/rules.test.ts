@@ -226,6 +226,11 @@ describe("regexp", () => {
     const [v] = checkBundle(`var r = ${literal};`);
     expect(v).toMatchObject({ rule: "regexp", construct: `RegExp ${what}` });
   });
+  it("flags / inside a class in a literal (the interpreter's lexer ends the literal there), not in new RegExp", () => {
+    expect(checkBundle("var r = /[/]x/;")[0]).toMatchObject({ rule: "regexp", construct: "RegExp unescaped / inside [...] (write [\\/])" });
+    expect(checkBundle("var r = /[\\/]x/;")).toEqual([]);
+    expect(checkBundle("var r = new RegExp('[/]x');")).toEqual([]);
+  });
   it("checks new RegExp(literal)", () => {
     expect(rulesOf("new RegExp('a?')")).toEqual(["regexp"]);
     expect(rulesOf("new RegExp('a', 'm')")).toEqual(["regexp"]);
