@@ -47,6 +47,7 @@
  */
 import vm from "node:vm";
 import { parse, type Node } from "acorn";
+import { detokenise } from "./tokens.ts";
 
 /** What the rewrite knows about one function of the original code. */
 export interface FunctionInfo {
@@ -93,9 +94,10 @@ export class CodeRegistry {
    * error). `compile` makes the script (V8 compiling is the test); without
    * it the text is compiled once here to find out.
    */
-  prepare<T = undefined>(code: string, compile?: (text: string) => T): Prepared & { script?: T } {
-    const known = this.cache.get(code);
+  prepare<T = undefined>(stored: string, compile?: (text: string) => T): Prepared & { script?: T } {
+    const known = this.cache.get(stored);
     if (known) return compile ? { ...known, script: compile(known.code) } : known;
+    const code = detokenise(stored); // a pretokenised image reads as the interpreter reads it
     const attempt = (text: string): { script?: T; error?: string } => {
       try {
         return { script: compile ? compile(text) : (new vm.Script(text), undefined) };
@@ -119,7 +121,7 @@ export class CodeRegistry {
       }
     }
     if (this.cache.size >= CACHED) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(code, { code: out.code, fallback: out.fallback });
+    this.cache.set(stored, { code: out.code, fallback: out.fallback });
     if (compile && out.script === undefined) out.script = compile(out.code); // the code as written: V8's own error
     return out;
   }

@@ -9,18 +9,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildDevice } from "../../tools/build/device.ts";
+import { pretokenise } from "../../tools/build/pretokenise.ts";
 import { DONE, bootFromStorage, firstTickProbe } from "../../tools/bench/storage-boot.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 if (!bin) console.log("skipping the real-interpreter test: set ESPRUINO_BIN to an Espruino binary built for Linux");
 
 describe.skipIf(!bin)("the default firmware on the real interpreter (ESPRUINO_BIN)", () => {
-  it("boots from Storage as a device does: banner, every app started and running, no uncaught error", async () => {
+  it.each(["pretokenised, as exo flash stores it", "as text, as exo flash --text stores it"])("boots from Storage as a device does, %s: banner, every app started and running, no uncaught error", async (how) => {
     const dir = mkdtempSync(join(tmpdir(), "exo-espruino-"));
     const out = join(dir, "firmware.js");
     await buildDevice({ root: join(import.meta.dirname, "..", ".."), board: "linux", out });
     const probe = firstTickProbe + `setTimeout(function(){print("STATES "+exo.status().apps.map(function(a){return a.name+":"+a.state}).join());print("${DONE}")},1500);`;
-    const stdout = await bootFromStorage(bin!, readFileSync(out, "utf8"), probe, { ms: 1500 });
+    const text = readFileSync(out, "utf8");
+    const stdout = await bootFromStorage(bin!, how.startsWith("pretokenised") ? pretokenise(text) : text, probe, { ms: 1500 });
     const lines = stdout.split("\n");
     expect(lines.some((l) => /^Exo 0\.1\.0 on linux, \d+ apps?$/.test(l))).toBe(true);
     expect(lines).toContain("blinky: LED toggles every 250 ms");

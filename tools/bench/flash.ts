@@ -27,6 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findBoard } from "../../hal/boards.ts";
 import { buildDevice } from "../build/device.ts";
+import { storedImage } from "../build/pretokenise.ts";
 import { findRoot } from "../cli/root.ts";
 import { flashImage, type FlashReport } from "../serial/flasher.ts";
 import { openLink } from "../serial/link.ts";
@@ -85,7 +86,7 @@ async function buildFor(root: string, board: string): Promise<Uint8Array> {
   const out = join(mkdtempSync(join(tmpdir(), "exo-bench-flash-")), "firmware.js");
   const built = await buildDevice({ root, board, out });
   if (built.violations.length) throw new Error(`the ${board} build fails the dialect gate`);
-  return Uint8Array.from(readFileSync(out));
+  return storedImage(readFileSync(out, "utf8")); // what `exo flash` stores
 }
 
 const waitForPort = async (port: number, ms: number): Promise<boolean> => {

@@ -4,14 +4,15 @@
  * with libos/fs (mounted) + libos/sched (one task) + a trivial app; the
  * default firmware (every app in apps/) — as the Linux board builds them.
  *
+ * Bytes: the minified text, and what `exo flash` stores (pretokenised).
  * Variables are read on the real interpreter twice per way of running:
  * "top", right after the script's top level (the source text still counts:
  * a 20 KB comment-only script reads 1,470 then and 48 a tick later), and
  * "started", at the first tick after every app has started
  * (`exo.status().started`) and what they queued then has run. Booted from
- * Storage the way `exo flash` stores it (`.bootcde`, started by `load()`:
- * function bodies stay in flash), and run as a file (every function's text
- * is copied to RAM).
+ * Storage the way `exo flash` stores it (pretokenised, as `.bootcde`,
+ * started by `load()`: function bodies stay in flash), and run as a file,
+ * as text (every function's text is copied to RAM).
  *
  * Usage: `await footprint(root, bin)`; without `bin` only bytes.
  */
@@ -20,12 +21,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { buildDevice } from "../build/device.ts";
+import { pretokenise } from "../build/pretokenise.ts";
 import { DONE, bootFromStorage } from "./storage-boot.ts";
 
 export interface Footprint {
   name: string;
   apps: string[];
+  /** Minified text (dist/firmware.js). */
   bytes: number;
+  /** What `exo flash` stores: the text pretokenised. */
+  stored: number;
   /** Variables in use; absent without an interpreter. */
   storage?: { top: number; started: number };
   file?: { top: number; started: number };
@@ -87,9 +92,10 @@ export async function footprint(root: string, bin?: string): Promise<Footprint[]
       const file = join(dir, apps.join("-") + ".js");
       await buildDevice({ root, board: "linux", apps, appDirs: [dir], out: file, verify: true });
       const code = readFileSync(file, "utf8");
-      const f: Footprint = { name, apps, bytes: Buffer.byteLength(code) };
+      const stored = pretokenise(code);
+      const f: Footprint = { name, apps, bytes: Buffer.byteLength(code), stored: stored.length };
       if (bin) {
-        f.storage = figures(await bootFromStorage(bin, code, PROBE, { ms: 5000 }), "booted from Storage");
+        f.storage = figures(await bootFromStorage(bin, stored, PROBE, { ms: 5000 }), "booted from Storage");
         writeFileSync(join(dir, "run.js"), code + "\n" + PROBE);
         const run = spawnSync(bin, ["run.js"], { cwd: dir, input: "", encoding: "latin1", timeout: 60_000, killSignal: "SIGKILL" });
         f.file = figures(run.stdout, "run as a file");

@@ -447,8 +447,8 @@ export async function run(options: BenchKernelOptions = {}): Promise<Result> {
         goal: "variables once started, default firmware, booted from Storage ≤ 4,000 (interpreter)",
         met: !!every.storage && every.storage.started <= 4000,
       },
-      libosBytes: { goal: "minified bytes, kernel + fs + sched + trivial app ≤ 16,384", met: libos.bytes <= 16384 },
-      defaultBytes: { goal: "minified bytes, default firmware ≤ 24,576", met: every.bytes <= 24576 },
+      libosBytes: { goal: "stored bytes (minified, pretokenised), kernel + fs + sched + trivial app ≤ 16,384", met: libos.stored <= 16384 },
+      defaultBytes: { goal: "stored bytes (minified, pretokenised), default firmware ≤ 24,576", met: every.stored <= 24576 },
     },
   };
 }
@@ -486,9 +486,9 @@ export function render(r: Result): string {
       ]
       : [`  skipped: ${r.isolation.skipped}`]),
     `bundle: ${r.bundle.kernel} of ${r.bundle.total} bytes are the kernel's (${(r.bundle.share * 100).toFixed(1)}%)`,
-    "footprint (linux build; variables in use after the top level / once every app has started):",
+    "footprint (linux build; bytes minified / stored pretokenised; variables in use after the top level / once every app has started):",
     ...r.footprint.map((f) =>
-      `  ${f.name.padEnd(44)} ${String(f.bytes).padStart(6)} bytes` +
+      `  ${f.name.padEnd(44)} ${String(f.bytes).padStart(6)} / ${String(f.stored).padStart(6)} bytes` +
         (f.storage && f.file
           ? `   from Storage ${f.storage.top} / ${f.storage.started} vars   as a file ${f.file.top} / ${f.file.started} vars`
           : "   (variables: interpreter only)"),

@@ -60,6 +60,7 @@ import type { CreateSched } from "../../libos/sched/types.ts";
 import { hostServices, norExtent } from "../../hal/sim/extent.ts";
 import { deviceMinifier } from "../build/device.ts";
 import { typescript } from "../build/transpile.ts";
+import { pretokenise } from "../build/pretokenise.ts";
 import { checkBundle, formatViolation } from "../gate/check.ts";
 
 export interface BenchSchedOptions {
@@ -109,7 +110,7 @@ export interface Overhead {
   /** Interpreter only, µs per switch. */
   kernel?: KernelCost;
   /** Instructions per switch under callgrind (interpreter with --callgrind only); `per_switch` in instructions. */
-  instructions?: { baseline: number; ring: number; floors: SwitchCost[]; schedulers: SwitchCost[]; kernel: KernelCost };
+  instructions?: { baseline: number; ring: number; floors: SwitchCost[]; schedulers: SwitchCost[]; kernel: KernelCost; pretokenised: { schedulers: SwitchCost[]; kernel: KernelCost } };
 }
 
 export interface Lateness {
@@ -635,20 +636,26 @@ async function interpreter(root: string, binary: string, switches: number, secon
     };
     if (callgrind) {
       // The same script with one phase against none ("idle"): the difference is that phase's instructions.
-      const count = async (phase: string) => {
+      // Pretokenised: the script as `exo flash` stores it; its ratios stay against the text baselines (a user's own script).
+      const count = async (phase: string, pretokenised = false) => {
         const f = join(dir, `cg-${phase}.js`);
-        writeFileSync(f, await bundleScript(entrySource(root, [phase], switches, [0], seconds), f));
+        const code = await bundleScript(entrySource(root, [phase], switches, [0], seconds), f);
+        if (pretokenised) writeFileSync(f, pretokenise(code), "latin1");
         return runScript(binary, dir, f, 600_000, join(dir, `callgrind.${phase}.out`)).instructions!;
       };
       const idle = await count("idle");
       const per: Record<string, number> = {};
       for (const phase of overheadPhases) per[phase] = ((await count(phase)) - idle) / switches;
+      const idleStored = await count("idle", true);
+      const stored: Record<string, number> = { ...per };
+      for (const phase of ["coop", "edf", "kernel-pingpong", "kernel-coop"]) stored[phase] = ((await count(phase, true)) - idleStored) / switches;
       overhead.instructions = {
         baseline: Math.round(per.baseline),
         ring: Math.round(per.ring),
         floors: FLOORS.map((name) => cost(name, per, 0)),
         schedulers: ["coop", "edf"].map((name) => cost(name, per, 0)),
         kernel: kernelCost(per, 0),
+        pretokenised: { schedulers: ["coop", "edf"].map((name) => cost(name, stored, 0)), kernel: kernelCost(stored, 0) },
       };
     }
     const fairness = ["coop", "edf"].map((name) => fairnessOf(name, counters[name]));
@@ -729,6 +736,11 @@ function renderRun(run: Run, title: string): string[] {
     for (const s of o.instructions.schedulers) lines.push(`    ${s.name.padEnd(5)} ${s.per_switch} = ${s.ratio}× (ring: ${s.ratio_ring}×)`);
     for (const f of o.instructions.floors) lines.push(floorLine(f, ""));
     lines.push(kernelLine(o.instructions.kernel, ""));
+    const b = o.instructions.baseline;
+    const hops = (k: KernelCost) => `after(0) hop ${k.pingpong} = ${round(k.pingpong / b, 2)}×, kernel coop ${k.coop} = ${round(k.coop / b, 2)}× the bare ping-pong`;
+    const p = o.instructions.pretokenised;
+    lines.push(`    text:         ${hops(o.instructions.kernel)}`);
+    lines.push(`    pretokenised (as exo flash stores it): ${hops(p.kernel)}; ${p.schedulers.map((s) => `${s.name} ${s.per_switch} = ${s.ratio}×`).join(", ")}`);
   }
   lines.push(`  lateness of a ${PERIOD_MS} ms periodic task (ms):`);
   for (const l of run.lateness) {

@@ -10,6 +10,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
+import { imageName } from "../serial/boot-stub.ts";
+import { storedImage } from "./pretokenise.ts";
 import { rollup, type OutputOptions, type Plugin, type RollupOptions, type SourceMapInput } from "rollup";
 import terser from "@rollup/plugin-terser";
 import { deviceFacts, findBoard, type Board } from "../../hal/boards.ts";
@@ -77,6 +79,8 @@ export interface DeviceBuildResult {
   apps: string[];
   bytes: number;
   crc32: number;
+  /** What `exo flash` stores (pretokenised) and the name of its image (`exo.<crc32>`); absent when the gate rejects the bundle. */
+  stored?: { bytes: number; image: string };
   violations: Violation[];
 }
 
@@ -220,6 +224,10 @@ export async function buildDevice(options: DeviceBuildOptions): Promise<DeviceBu
     crc32: crc32(code),
     violations,
   };
+  if (!violations.length) {
+    const image = storedImage(code);
+    result.stored = { bytes: image.length, image: imageName(crc32(image)) };
+  }
   writeFileSync(file.replace(/\.js$/, ".json"), JSON.stringify(result, null, 2) + "\n");
   return result;
 }

@@ -94,6 +94,7 @@ program
   .option("--bundle <file>", "the bundle to upload (default dist/firmware.js, built if stale)")
   .option("--packet <bytes>", "DATA packet payload size", "1024")
   .option("--force", "upload even if the device already boots this image")
+  .option("--text", "store the bundle as text, not pretokenised (the interpreter's one-byte tokens)")
   .option("--no-run", "do not restart the device into the new image")
   .option("--json", "print the result as JSON")
   .addHelpText("after", "\nExample:\n  exo flash --port /dev/ttyUSB0")

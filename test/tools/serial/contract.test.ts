@@ -21,6 +21,7 @@ import { SimLine } from "../../../tools/serial/sim-link.ts";
 import { servePty } from "../../../tools/serial/sim-pty.ts";
 import { realTimers, VirtualTime, type Timers } from "../../../tools/serial/timers.ts";
 import { firmware } from "./helpers.ts";
+import { storedImage } from "../../../tools/build/pretokenise.ts";
 
 interface Target {
   client: ProtocolClient;
@@ -167,13 +168,15 @@ for (const [name, skip, make] of targets) {
 describe.skipIf(!process.env.ESPRUINO_BIN)(
   `the real interpreter boots what exo flash wrote${process.env.ESPRUINO_BIN ? "" : " (skipped: set ESPRUINO_BIN to an Espruino binary built for Linux)"}`,
   () => {
-    it("flashes over --telnet, then a fresh interpreter in the same folder boots the image through the stub", async () => {
+    it.each(["text", "pretokenised"])("flashes over --telnet (%s), then a fresh interpreter in the same folder boots the image through the stub", async (how) => {
       const dir = mkdtempSync(join(tmpdir(), "exo-boot-espruino-"));
       const server = await startTelnet(dir);
       try {
         const link = await openLink("tcp://127.0.0.1:2323");
         const client = new ProtocolClient(link, { timers: realTimers });
-        const report = await flashImage(client, { data: firmware("R", 8000), timers: realTimers, run: false, board: "linux" });
+        const text = firmware("R", 8000);
+        const data = how === "text" ? text : storedImage(Buffer.from(text).toString("latin1"));
+        const report = await flashImage(client, { data, timers: realTimers, run: false, board: "linux" });
         expect(report.action).toBe("flashed");
         await link.close();
       } finally {

@@ -36,7 +36,9 @@ export async function run(options: BuildOptions): Promise<DeviceBuildResult> {
 
 export function render(result: DeviceBuildResult): string {
   return (
-    `built ${shown(result.file)} for ${result.board}: ${result.bytes} bytes, ` +
+    `built ${shown(result.file)} for ${result.board}: ${result.bytes} bytes` +
+    (result.stored ? ` (${result.stored.bytes} stored pretokenised, as ${result.stored.image})` : "") +
+    ", " +
     `apps ${result.apps.join(", ") || "none"}, crc32 ${result.crc32.toString(16).padStart(8, "0")}; passes the dialect gate`
   );
 }

@@ -10,6 +10,7 @@
  *   --board <name>    board to build for when the bundle is missing or stale (default: the bundle's, else esp32)
  *   --bundle <file>   the bundle to upload (default dist/firmware.js; built if missing or older than the sources)
  *   --packet <bytes>  DATA packet payload size, 64..4096 (default 1024)
+ *   --text            store the bundle as text (default: pretokenised, as the interpreter reads it; tools/build/pretokenise.ts)
  *   --force           upload even if the device already boots this image
  *   --no-run          do not restart the device into the new image
  *   --json            print the result as JSON
@@ -18,6 +19,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildDevice } from "../../build/device.ts";
+import { storedImage } from "../../build/pretokenise.ts";
 import { FlashError, flashImage, type FlashReport } from "../../serial/flasher.ts";
 import { openLink, DEFAULT_BAUD, type Binding, type Link } from "../../serial/link.ts";
 import { ProtocolClient } from "../../serial/protocol.ts";
@@ -34,6 +36,8 @@ export interface FlashOptions {
   bundle?: string;
   packet?: string | number;
   force?: boolean;
+  /** Store the bundle's text rather than its pretokenised form. */
+  text?: boolean;
   /** commander's `--no-run` sets run: false. */
   run?: boolean;
   json?: boolean;
@@ -100,6 +104,16 @@ export function explain(error: FlashError, port: string, total: number): UserErr
   }
 }
 
+/** What goes into Storage: the bundle pretokenised (17% fewer bytes, ~6% fewer instructions to run), or its text with --text. */
+function stored(code: string, bundle: string, text = false): Uint8Array {
+  if (text) return Uint8Array.from(Buffer.from(code, "latin1"));
+  try {
+    return storedImage(code);
+  } catch (error) {
+    throw new UserError(`${shown(bundle)} cannot be pretokenised: ${(error as Error).message}`, "`exo check " + shown(bundle) + "` says what is wrong with it; --text stores it as it is");
+  }
+}
+
 export async function run(options: FlashOptions): Promise<FlashResult> {
   if (!options.port) throw new UserError("which port? --port is required", "e.g. --port /dev/ttyUSB0 (see `exo ports`), --port tcp://127.0.0.1:2323, or the pty `exo sim --pty` prints", 2);
   const baud = number(options.baud, DEFAULT_BAUD, "baud", 300, 4_000_000);
@@ -117,7 +131,7 @@ export async function run(options: FlashOptions): Promise<FlashResult> {
     if (result.violations.length) throw new UserError(`the build for ${board} fails the dialect gate (${result.violations.length} constructs)`, "`exo check` lists them; nothing was flashed");
     built = true;
   }
-  const data = Uint8Array.from(readFileSync(bundle));
+  const data = stored(readFileSync(bundle, "latin1"), bundle, options.text);
 
   let link: Link;
   link = await openLink(options.port, { baud, binding: options.binding });
