@@ -169,11 +169,11 @@ function describe(error: unknown): string {
 
 /** Start the faulted `app` again after `delay` ms, unless something else happened to it meanwhile. */
 function restartAfter(app: App, delay: number): void {
-  hal.timers.after(delay, () => {
+  hal.timers.after(() => {
     if (app.state !== "faulted") return;
     app.restarts++;
     startApp(hal, app);
-  });
+  }, delay);
 }
 
 /** Restart `app` after its back-off, or stop it after RETRIES faults. */
@@ -246,12 +246,12 @@ export function reclaim(apps: App[], appName: string, name: string, ms: number, 
   const target = app;
   const deadline = typeof ms === "number" && ms >= 0 ? ms : 0;
   if (target.withdrawn.indexOf(name) < 0) target.withdrawn.push(name);
-  hal.timers.after(deadline, () => {
+  hal.timers.after(() => {
     if (entry.revoked) return;
     revoke(entry, "repossessed");
     repossessions.push({ app: appName, name, reason, at: Math.round(hal.now()) });
     hal.log("kernel: repossessed " + name + " from app " + appName + " (" + reason + ")");
-  });
+  }, deadline);
   if (target.release) upcall(target, target.release, name, deadline);
   return OK;
 }

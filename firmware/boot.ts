@@ -111,10 +111,10 @@ export function boot(): void {
       started = true;
       return dropFactories();
     }
-    hal.timers.after(0, startNext);
+    hal.timers.after(startNext, 0);
     startApp(hal, app);
   };
-  hal.timers.after(0, startNext);
+  hal.timers.after(startNext, 0);
   if (packetGrants().length && hal.net.available()) hal.net.up(board.net, (error) => (error ? log("kernel: network down: " + error) : wireNet(hal, apps)));
 }
 

@@ -167,7 +167,7 @@ export function startHealth(h: Hal, list: App[], variables: number): void {
   const born = hal.now();
   hal.system.watchdog(WATCHDOG_S);
   readMemory();
-  hal.timers.every(TICK_MS, () => {
+  hal.timers.every(() => {
     hal.system.kick();
     checkInterrupted();
     if (!stable && hal.now() - born >= STABLE_MS) {
@@ -176,7 +176,7 @@ export function startHealth(h: Hal, list: App[], variables: number): void {
       suspicious = false;
     }
     readMemory();
-  });
+  }, TICK_MS);
 }
 
 /** The host lets a quarantined app run again, from the next boot on. */

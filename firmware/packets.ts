@@ -168,10 +168,10 @@ export function deliver(protocol: string, port: number, data: Uint8Array): numbe
   const code = put(pool, starts[ring], sizes[ring], rx, o, data);
   if (!code && !was && !pending[ring] && readers[ring]) {
     pending[ring] = 1;
-    timers.after(0, () => {
+    timers.after(() => {
       pending[ring] = 0;
       upcall(owners[ring], readers[ring]!);
-    });
+    }, 0);
   }
   return code;
 }
@@ -271,7 +271,7 @@ export function grantPackets(app: App): Issued | undefined {
       if (code && entry.revoked) throw gone();
       if (!code && sender && !txPending[ring]) {
         txPending[ring] = 1;
-        timers.after(0, () => flush(ring));
+        timers.after(() => flush(ring), 0);
       }
       return code;
     },

@@ -45,11 +45,11 @@ export function grantTimers(hal: Hal, app: App, quota: number): Issued {
       // typeof first: comparing an object would run its valueOf, app code inside this call, between the
       // quota check and the count (it could call after or close again).
       if (typeof ms !== "number") throw fail(EINVAL, "app " + app.name + ": timer delay of type " + typeof ms + " (give a number of ms)");
-      const id = timers.after(ms > 0 ? ms : 0, () => {
+      const id = timers.after(() => {
         delete live[id];
         count--;
         upcall(app, fn);
-      });
+      }, ms > 0 ? ms : 0);
       live[id] = 1;
       count++;
       return id;
@@ -58,7 +58,7 @@ export function grantTimers(hal: Hal, app: App, quota: number): Issued {
       if (count >= limit) refuse();
       // typeof first: a period is read once as a number (an object's valueOf could say 10 to the check and 0.1 to the timer).
       if (!(typeof ms === "number" && ms >= FLOOR_MS)) throw fail(EINVAL, "app " + app.name + ": timer period " + (typeof ms === "number" ? ms + " ms" : "of type " + typeof ms) + " is under the floor of " + FLOOR_MS + " ms");
-      const id = timers.every(ms, () => upcall(app, fn));
+      const id = timers.every(() => upcall(app, fn), ms);
       live[id] = 1;
       count++;
       return id;

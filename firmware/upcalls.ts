@@ -53,8 +53,16 @@ let running: App | undefined;
 /** Upcall time since the memory was last read, ms. */
 let spent = 0;
 
+// Read on every upcall: kept in the module's own variables (a property read costs more on Espruino).
+let clock: () => number;
+let slice = 0;
+let memoryEvery = 0;
+
 export function configure(settings: Policy): void {
   policy = settings;
+  clock = settings.now;
+  slice = settings.slice;
+  memoryEvery = settings.memoryEvery;
 }
 
 /** The app whose upcall is running (the watchdog's suspect), or undefined. */
@@ -71,8 +79,7 @@ export function checkInterrupted(): void {
 function plain(app: App, fn: Function, a?: unknown, b?: unknown): unknown {
   if (running) checkInterrupted();
   if (app.state !== "running") return undefined;
-  const now = policy.now;
-  const started = now();
+  const started = clock();
   let result: unknown;
   running = app;
   try {
@@ -81,12 +88,12 @@ function plain(app: App, fn: Function, a?: unknown, b?: unknown): unknown {
     policy.fault(app, error);
   }
   running = undefined;
-  const took = now() - started;
+  const took = clock() - started;
   app.cpu += took;
   app.upcalls++;
   if (took > app.worst) app.worst = took;
-  if (took > policy.slice) policy.overrun(app, took);
-  if ((spent += took) >= policy.memoryEvery) {
+  if (took > slice) policy.overrun(app, took);
+  if ((spent += took) >= memoryEvery) {
     spent = 0;
     policy.memory(app);
   }

@@ -1,8 +1,8 @@
 /** The interpreter's timers and clock, for the kernel's timer service. */
-// Espruino's timer ids are numbers (Node's typings say Timeout).
-export const after = (ms: number, fn: () => void): number => setTimeout(fn, ms) as unknown as number;
-export const every = (ms: number, fn: () => void): number => setInterval(fn, ms) as unknown as number;
-export const cancel = (id: number): void => clearTimeout(id as never);
+// The natives themselves (HalTimers); Espruino's timer ids are numbers (Node's typings say Timeout).
+export const after = setTimeout as unknown as (fn: () => void, ms: number) => number;
+export const every = setInterval as unknown as (fn: () => void, ms: number) => number;
+export const cancel = clearTimeout as unknown as (id: number) => void;
 /**
  * Milliseconds of the device clock (getTime() × 1000). The native itself, not
  * a JS closure: every upcall and scheduler step reads it, and a JS layer

@@ -67,7 +67,7 @@ describe.skipIf(!bin)("the timer service on the real interpreter (ESPRUINO_BIN)"
       "echo(0);",
       code,
       "var cancelled = [];",
-      "var hal = { timers: { after: function (ms, fn) { return setTimeout(fn, ms); }, every: function (ms, fn) { return setInterval(fn, ms); },",
+      "var hal = { timers: { after: setTimeout, every: setInterval,",
       "  cancel: function (id) { cancelled.push(id); clearTimeout(id); } } };",
       "var entry = exoTimers.grantTimers(hal, { name: 't', state: 'running', cpu: 0, upcalls: 0, worst: 0 }, 4);",
       "entry.cap.every(1000, function () {}); entry.cap.every(1000, function () {}); entry.cap.after(5000, function () {});",
