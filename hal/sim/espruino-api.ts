@@ -31,6 +31,7 @@
  * atob; Math.random is seeded.
  */
 import vm from "node:vm";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import type { Board } from "../boards.ts";
 import { MIN_PERIOD_MS, type VirtualClock } from "./clock.ts";
 import type { DeviceConsole } from "./console.ts";
@@ -126,18 +127,9 @@ export interface InstalledApi {
   isApi(value: Function): boolean;
 }
 
-const POLY = 0xedb88320;
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? POLY ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-/** Standard CRC-32 (IEEE 802.3), as E.CRC32: "123456789" → 0xcbf43926. */
+/** Standard CRC-32 (IEEE 802.3), as E.CRC32: "123456789" → 0xcbf43926 (node:zlib's, native). */
 export function crc32(bytes: ArrayLike<number>): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+  return zlibCrc32(bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes));
 }
 
 /** Bytes of a string (one byte per char, as Espruino without Unicode), array or buffer; undefined otherwise. */
