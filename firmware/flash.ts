@@ -66,10 +66,12 @@ let seq = 0;
 let copy = 0;
 let logAt = 0;
 let names: string[] = [];
+// Per-sector tables are typed arrays: 2 and 4 bytes a sector, where an Array costs a variable per element
+// (128 sectors on the Linux board: 18 + 32 variables instead of 258, measured).
 /** Per sector: index into `names`, or -1 when free. */
-let owner: number[] = [];
+let owner = new Int16Array(0);
 /** Per sector: erases over the device's life (as far as the ledger knows). */
-let erases: number[] = [];
+let erases = new Uint32Array(0);
 /** Apps quarantined by the watchdog (boot.ts), by name. */
 let quarantine: string[] = [];
 /** The apps the boot records number (the build's order when they were written). */
@@ -154,7 +156,9 @@ function store(): void {
     erases[first + i]++;
     hal.flash.erase(copyBase(next) + i * region.sector);
   }
-  const body = JSON.stringify({ n: names, o: owner, e: erases, q: quarantine, a: bootApps, u: unstable, c: open ? [open.last, open.stable ? 1 : 0] : 0 });
+  // The tables by hand: JSON.stringify writes a typed array as an object on V8 (the simulator), as an array on Espruino.
+  const rest = JSON.stringify({ n: names, q: quarantine, a: bootApps, u: unstable, c: open ? [open.last, open.stable ? 1 : 0] : 0 });
+  const body = rest.slice(0, -1) + ',"o":[' + owner.join() + '],"e":[' + erases.join() + "]}";
   const end = align(16 + body.length);
   if (end > copyBytes()) throw fail(EINVAL, "kernel: the flash ledger outgrew its " + copyBytes() + " bytes");
   const bytes = new Uint8Array(end).fill(32);
@@ -199,16 +203,12 @@ export function loadLedger(h: Hal, r: FlashRegion): void {
   region = r;
   sectors = Math.floor(r.size / r.sector);
   names = [];
-  owner = [];
-  erases = [];
+  owner = new Int16Array(sectors).fill(-1);
+  erases = new Uint32Array(sectors);
   quarantine = [];
   bootApps = [];
   unstable = [];
   open = undefined;
-  for (let i = 0; i < sectors; i++) {
-    owner.push(-1);
-    erases.push(0);
-  }
   const a = readCopy(0);
   const b = readCopy(1);
   const best = a && (!b || a.seq > b.seq) ? a : b;
@@ -315,13 +315,13 @@ export function assignSectors(wanted: { name: string; count: number }[]): string
     if (want.count > 0 && had && had.count === want.count) keep.push(want.name);
   }
   // New owner table: kept extents stay, everything else is free.
-  const table: number[] = [];
+  const table = new Int16Array(sectors);
   const next: string[] = [];
   for (let i = 0; i < sectors; i++) {
     const name = owner[i] >= 0 ? names[owner[i]] : "";
     const kept = name !== "" && keep.indexOf(name) >= 0;
     if (kept && next.indexOf(name) < 0) next.push(name);
-    table.push(kept ? next.indexOf(name) : -1);
+    table[i] = kept ? next.indexOf(name) : -1;
   }
   const refused: string[] = [];
   const scrub: number[] = [];
@@ -449,6 +449,10 @@ export function grantExtent(h: Hal, app: App): Issued | undefined {
 /** The ledger for the status: owner name per sector ("" free, "kernel" the ledger), erase counts, sequence. */
 export function ledgerStatus(): { owners: string[]; erases: number[]; seq: number; copy: number } {
   const owners: string[] = [];
-  for (let i = 0; i < sectors; i++) owners.push(i < 2 * region.ledger ? "kernel" : owner[i] >= 0 ? names[owner[i]] : "");
-  return { owners, erases: erases.slice(), seq, copy };
+  const counts: number[] = [];
+  for (let i = 0; i < sectors; i++) {
+    owners.push(i < 2 * region.ledger ? "kernel" : owner[i] >= 0 ? names[owner[i]] : "");
+    counts.push(erases[i]);
+  }
+  return { owners, erases: counts, seq, copy };
 }
