@@ -48,7 +48,7 @@ import { installEspruinoApi, type InstalledApi } from "./espruino-api.ts";
 import { NorFlash, PowerCut, xorshift32 } from "./flash.ts";
 import { installFunctionBuiltins, type FunctionBuiltins } from "./functions.ts";
 import { Guard } from "./guard.ts";
-import { sharedRegistry } from "./instrument.ts";
+import { sharedRegistry, type Prepared } from "./instrument.ts";
 import { MemoryEstimator, type FunctionOracle } from "./memory.ts";
 import { SimNet, type SimNetOptions } from "./net.ts";
 import { PinBank, type LevelChange } from "./pins.ts";
@@ -147,6 +147,8 @@ export class SimDevice {
   private busySince?: number;
   /** The rewrites of device code (instrument.ts), shared by every device of the process. */
   private registry = sharedRegistry;
+  /** What each file this device compiled became (instrument.ts), to read stack positions back. */
+  private compiled = new Map<string, Prepared>();
 
   constructor(private options: SimOptions) {
     const { board } = options;
@@ -424,8 +426,31 @@ export class SimDevice {
    */
   private compile(code: string, filename: string): vm.Script {
     const prepared = this.registry.prepare(code, (text) => new vm.Script(text, { filename }));
+    this.compiled.set(filename, prepared);
     if (prepared.fallback) this.out.write(`[sim] ${filename} runs ${prepared.fallback}: what the rewrite models is missing there`);
     return prepared.script!;
+  }
+
+  /** The stack of the last Error device code caught (see guard.ts), e.g. the one the kernel caught from a faulting app. */
+  get lastCaught(): string | undefined {
+    return this.current?.guard.lastCaught;
+  }
+
+  /**
+   * Where `file:line:column` of a stack frame (V8's, 1-based) was in the code
+   * as booted: an offset into it, or undefined for a file this device did not
+   * compile. The rewrite moves columns; this undoes it.
+   */
+  sourceOffset(file: string, line: number, column: number): number | undefined {
+    const prepared = this.compiled.get(file);
+    if (!prepared) return undefined;
+    let at = 0;
+    for (let l = 1; l < line; l++) {
+      at = prepared.code.indexOf("\n", at) + 1;
+      if (at === 0) return undefined;
+    }
+    const offset = at + column - 1;
+    return prepared.source ? prepared.source(offset) : offset;
   }
 
   /** Run device code; classify what it throws: a hang, a power cut, or an uncaught error. */

@@ -51,6 +51,7 @@
  *     it, unhandled) and is reported after it.
  *   - Deterministic: checks depend on step counts, not on host time.
  */
+import { types } from "node:util";
 import vm from "node:vm";
 import type { DeviceConsole } from "./console.ts";
 import type { DeviceRealm } from "./espruino-api.ts";
@@ -99,6 +100,8 @@ export class Guard {
   private mode: "script" | "callback" | "jobs" = "jobs";
   private probed?: { id: number; reader?: (i: number) => unknown };
   private interrupting?: Interruption;
+  /** The stack of the last Error a catch block of device code caught (the kernel catches what an app throws). */
+  lastCaught?: string;
   private sentinel: object;
   private flags = new Set<string>();
   private reported = new Set<string>();
@@ -342,8 +345,13 @@ export class Guard {
         if (error !== undefined && this.isInterruption(error)) throw error;
         if (!this.probing) this.check({ id, values });
       }),
-      [HOOK.caught]: realmFn(() => {
+      [HOOK.caught]: realmFn((error?: unknown) => {
         if (this.interrupting) throw this.sentinel;
+        // Only a genuine Error's own stack text: reading anything else could run device code (a getter, a proxy).
+        if (types.isNativeError(error) && !types.isProxy(error)) {
+          const stack = Object.getOwnPropertyDescriptor(error, "stack")?.value;
+          if (typeof stack === "string") this.lastCaught = stack;
+        }
       }),
       [HOOK.interrupted]: realmFn(() => this.interrupting !== undefined),
       [HOOK.evalText]: realmFn((code: unknown) => (typeof code === "string" ? this.rewrite(code) : code)),

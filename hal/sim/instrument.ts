@@ -39,7 +39,7 @@
  *     variables to the memory estimate without the inspector.
  *   - Every loop body starts with `if(__exo$l())try{__exo$m(id,[locals…])}catch…`:
  *     a memory check every so many steps, seeing the locals of the frame that loops.
- *   - Every `catch` body starts with `__exo$c();` and every `finally` body runs
+ *   - Every `catch` body starts with `__exo$c(e);` (the caught value, when bound to a name) and every `finally` body runs
  *     only `if(!__exo$i())`: an interruption (recursion, out of memory) passes
  *     through both, as on Espruino, where no catch or finally sees it.
  *   - A direct `eval(x)` becomes `eval(__exo$t(x))`: the evaluated text gets the same rewrite.
@@ -111,17 +111,17 @@ export class CodeRegistry {
       out = { code };
     } else {
       const first = attempt(strict.code);
-      if (first.error === undefined) out = { code: strict.code, script: first.script };
+      if (first.error === undefined) out = { code: strict.code, script: first.script, source: strict.source };
       else {
         const sloppy = instrument(code, this, { strict: false });
         const second = attempt(sloppy.code);
         out = second.error === undefined
-          ? { code: sloppy.code, fallback: `not in strict mode (${first.error})`, script: second.script }
+          ? { code: sloppy.code, fallback: `not in strict mode (${first.error})`, script: second.script, source: sloppy.source }
           : { code, fallback: `not rewritten (${first.error})` };
       }
     }
     if (this.cache.size >= CACHED) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(stored, { code: out.code, fallback: out.fallback });
+    this.cache.set(stored, { code: out.code, fallback: out.fallback, source: out.source });
     if (compile && out.script === undefined) out.script = compile(out.code); // the code as written: V8's own error
     return out;
   }
@@ -131,6 +131,8 @@ export class CodeRegistry {
 export interface Prepared {
   code: string;
   fallback?: string;
+  /** Offset in `code` → offset in the code as given (absent: the same). */
+  source?: (offset: number) => number;
 }
 
 /** Rewritten texts a registry keeps (a bundle is parsed once however many devices boot it). */
@@ -168,6 +170,8 @@ export interface InstrumentResult {
   code: string;
   /** False when the code did not parse (returned unchanged). */
   rewritten: boolean;
+  /** Where an offset of `code` came from in the code given (inserted text: where it was inserted). */
+  source?: (offset: number) => number;
 }
 
 /** Rewrite a script for the simulator (`strict: false`: without the strict-mode line, for code strict mode rejects). */
@@ -186,7 +190,8 @@ export function instrument(code: string, registry: CodeRegistry, options: { stri
   }
   const rewriter = new Rewriter(code, registry, comments, options.strict !== false);
   rewriter.program(program);
-  return { code: rewriter.output(), rewritten: true };
+  const out = rewriter.output();
+  return { code: out, rewritten: true, source: rewriter.source };
 }
 
 // ---- scopes ----
@@ -247,6 +252,9 @@ class Rewriter {
     private strict: boolean,
   ) {}
 
+  /** Output offset → source offset: the copied stretches, as [output start, source start, length]. */
+  private copied: [number, number, number][] = [];
+
   output(): string {
     // At one position: closings innermost first, then openings outermost first, then a replacement.
     const edits = this.edits.sort(
@@ -254,13 +262,33 @@ class Rewriter {
     );
     let out = "";
     let at = 0;
+    const copy = (end: number) => {
+      this.copied.push([out.length, at, end - at]);
+      out += this.src.slice(at, end);
+    };
     for (const edit of edits) {
       if (edit.pos < at) throw new Error(`instrument: overlapping edits at ${edit.pos}`);
-      out += this.src.slice(at, edit.pos) + (typeof edit.text === "string" ? edit.text : edit.text());
+      copy(edit.pos);
+      out += typeof edit.text === "string" ? edit.text : edit.text();
       at = edit.end;
     }
-    return out + this.src.slice(at);
+    copy(this.src.length);
+    return out;
   }
+
+  /** Where output offset `offset` came from (binary search over the copied stretches). */
+  readonly source = (offset: number): number => {
+    const c = this.copied;
+    let lo = 0;
+    let hi = c.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (c[mid][0] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const [outAt, srcAt, length] = c[lo];
+    return srcAt + Math.min(offset - outAt, length);
+  };
 
   private open(pos: number, text: string | (() => string)): void {
     this.edits.push({ pos, end: pos, text, kind: "open", seq: this.seq++ });
@@ -508,7 +536,8 @@ class Rewriter {
           const handler = node.handler as AnyNode;
           const inner: Scope = { parent: scope, names: new Map(), fn: scope.fn };
           if (handler.param) this.declarePattern(inner, handler.param);
-          this.open(handler.body.start + 1, `${HOOK.caught}();`);
+          // The caught value goes to the hook: the host names where an app faulted from its stack.
+          this.open(handler.body.start + 1, `${HOOK.caught}(${handler.param?.type === "Identifier" ? handler.param.name : ""});`);
           this.visit(handler.body, inner);
         }
         if (node.finalizer) {

@@ -32,6 +32,7 @@ import { parseDuration } from "../duration.ts";
 import { UserError } from "../errors.ts";
 import { shown } from "../paths.ts";
 import { drawWaveform, type WaveformPicture } from "../waveform.ts";
+import { faultSites, type FaultSites } from "../fault-site.ts";
 import type { status as kernelStatus } from "../../../firmware/status.ts";
 
 export interface SimCommandOptions {
@@ -83,6 +84,8 @@ export interface SimResult {
   net?: { options: SimNetOptions; counters: NetCounters; listener?: ListenerStats & { port: number; messages: string[] } };
   /** Each app's flash extent read as a libos/fs file system (apps that hold one). */
   files?: { app: string; stats: FsStats }[];
+  /** Apps that faulted during the run (the run then fails): how often, the last error, and where in the source (when known). */
+  faults: { app: string; faults: number; state: string; error: string; at?: string }[];
 }
 
 /** "[  1.250s]": simulated time, right-aligned so the console reads as a column. */
@@ -117,17 +120,24 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
     net.redirect = listener.port;
   }
 
+  const code = readFileSync(bundle, "utf8");
+  const mapFile = bundle + ".map";
+  const map = existsSync(mapFile) ? readFileSync(mapFile, "utf8") : undefined;
+  let sites: FaultSites | undefined;
   const device = new SimDevice({
     board,
     seed,
     flashImage: image && existsSync(image) ? readFlashImage(image, board) : undefined,
-    onConsole: options.live && ((line, at) => options.live!(`${stamp(at)} ${line}`)),
+    onConsole: (line, at) => {
+      sites?.seen(line);
+      options.live?.(`${stamp(at)} ${line}`);
+    },
     net,
   });
-  const mapFile = bundle + ".map";
+  sites = faultSites(device, bundle, code, map);
   let report;
   try {
-    device.boot(readFileSync(bundle, "utf8"), { file: bundle, map: existsSync(mapFile) ? readFileSync(mapFile, "utf8") : undefined });
+    device.boot(code, { file: bundle, map });
     report = await device.runNetworked(ms);
   } finally {
     device.net?.close();
@@ -149,6 +159,9 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
   const first = device.flash.sectorOf(board.kernelFlash.base);
   const kernel = readKernelStatus(device);
   const files = appFiles(device, kernel);
+  const faults = (kernel?.apps ?? [])
+    .filter((a) => a.faults > 0)
+    .map((a) => ({ app: a.name, faults: a.faults, state: a.state, error: a.error, ...(sites.of(a.name) ? { at: sites.of(a.name) } : {}) }));
   return {
     bundle,
     board: board.name,
@@ -171,6 +184,7 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
     memory: device.memory(),
     erases: [...device.flash.eraseCounts.subarray(first, first + board.kernelFlash.size / board.chip.sectorSize)],
     kernel,
+    faults,
     ...(net ? { net: { options: net, counters: { ...device.net!.counters }, ...(listener ? { listener: { port: listener.port, ...listener.stats(), messages } } : {}) } } : {}),
     ...(files.length ? { files } : {}),
   };
@@ -231,6 +245,7 @@ export function render(result: SimResult): string {
         `${f.stats.room} bytes of room, erases ${f.stats.erases.join("/")}, gc moved ${f.stats.gc.moved} records`,
     ),
     ...(result.net ? [renderNet(result.net)] : []),
+    ...result.faults.map((f) => `FAULT: app ${f.app} faulted ${f.faults} time${f.faults > 1 ? "s" : ""} (${f.state}): ${f.error}` + (f.at ? ` — at ${f.at}` : "")),
   ].join("\n");
 }
 
@@ -245,8 +260,8 @@ function renderNet(net: NonNullable<SimResult["net"]>): string {
   );
 }
 
-/** A device that hung or lost power is a failed run. */
-export const failed = (result: SimResult): boolean => result.state === "hung" || result.state === "power-cut";
+/** A device that hung or lost power, or an app that faulted, is a failed run. */
+export const failed = (result: SimResult): boolean => result.state === "hung" || result.state === "power-cut" || result.faults.length > 0;
 
 /** The kernel's status as the host reads it (firmware/status.ts). */
 export type KernelStatus = ReturnType<typeof kernelStatus>;
