@@ -31,7 +31,7 @@ import { readFlashImage, writeFlashImage } from "../../../hal/sim/image.ts";
 import { parseDuration } from "../duration.ts";
 import { UserError } from "../errors.ts";
 import { shown } from "../paths.ts";
-import { drawWaveform, type WaveformPicture } from "../waveform.ts";
+import { drawWaveform, waveformWidth, type WaveformPicture } from "../waveform.ts";
 import { faultSites, type FaultSites } from "../fault-site.ts";
 import type { status as kernelStatus } from "../../../firmware/status.ts";
 
@@ -177,7 +177,7 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
       changes: changes.filter((c) => c.pin === pin).length,
       level: device.control.pinLevel(pin),
     })),
-    waveform: drawWaveform(changes, traced, device.now),
+    waveform: drawWaveform(changes, traced, device.now, waveformWidth(process.stdout.isTTY ? process.stdout.columns : undefined)),
     vcd,
     flashImage: image,
     ...(saved ? { savedFlash: saved } : {}),
@@ -233,7 +233,13 @@ export function render(result: SimResult): string {
     `── ${result.board}: simulated ${(result.simulatedMs / 1000).toFixed(3)} s in ${(result.wallMs / 1000).toFixed(3)} s (${speed}), seed ${result.seed}, device ${result.state}` +
       (result.reason ? ` (${result.reason})` : ""),
     ...(result.waveform.rows.length
-      ? [`pins, 0 → ${+(result.waveform.windowMs / 1000).toFixed(3)} s:`, ...result.waveform.rows.map((r) => "  " + r)]
+      ? [
+        `pins, 0 → ${+(result.waveform.windowMs / 1000).toFixed(3)} s, ${+result.waveform.columnMs.toFixed(1)} ms a column` + (result.waveform.detail ? " (▒: both levels within one):" : ":"),
+        ...result.waveform.rows.map((r) => "  " + r),
+        ...(result.waveform.detail
+          ? [`pins, 0 → ${+(result.waveform.detail.windowMs / 1000).toFixed(3)} s in detail, ${+result.waveform.detail.columnMs.toFixed(1)} ms a column:`, ...result.waveform.detail.rows.map((r) => "  " + r)]
+          : []),
+      ]
       : ["pins: none driven"]),
     result.vcd ? `waveform: ${shown(result.vcd)} (open it with GTKWave)` : "waveform: add --vcd out.vcd to save it for GTKWave",
     `memory: ~${result.memory.usage} of ${result.memory.total} variables in use (estimate)`,
