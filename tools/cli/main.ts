@@ -135,7 +135,7 @@ program
       cwd: root,
       files,
       ...opts,
-      live: opts.json ? undefined : (t: { status: string; suite: string; name: string }) => process.stderr.write(`${t.status} ${t.suite} > ${t.name}\n`),
+      live: opts.json ? undefined : (line: string) => process.stdout.write(line + "\n"),
     }),
   );
 

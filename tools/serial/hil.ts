@@ -263,7 +263,20 @@ export async function runSuites(client: ProtocolClient, code: string, options: R
   };
 }
 
-const xml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+/**
+ * Text for an XML 1.0 attribute: markup escaped, line breaks and tabs as
+ * character references (an attribute would fold them into spaces), and the
+ * characters XML 1.0 cannot hold at all (other control characters, lone
+ * surrogates, U+FFFE/U+FFFF) written out as \xNN or \uNNNN.
+ */
+const xml = (text: string) =>
+  text
+    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+    .replace(/\n/g, "&#10;").replace(/\r/g, "&#13;").replace(/\t/g, "&#9;")
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => {
+      const code = c.charCodeAt(0);
+      return code < 256 ? "\\x" + code.toString(16).padStart(2, "0") : "\\u" + code.toString(16).padStart(4, "0");
+    });
 
 /** JUnit XML: one <testsuite> per suite file; timeout/error as <error>, fail as <failure>, not run as <skipped>. */
 export function junitXml(run: SuiteRun, name = "exo test"): string {
@@ -282,7 +295,8 @@ export function junitXml(run: SuiteRun, name = "exo test"): string {
     }
     out.push("  </testsuite>");
   }
-  if (run.aborted) out.push(`  <!-- aborted: ${xml(run.aborted)} -->`);
+  // A comment may not hold "--".
+  if (run.aborted) out.push(`  <!-- aborted: ${xml(run.aborted).replace(/--/g, "- -")} -->`);
   out.push("</testsuites>");
   return out.join("\n") + "\n";
 }

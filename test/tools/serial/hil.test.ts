@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { boards } from "../../../hal/boards.ts";
-import { run as testCommand } from "../../../tools/cli/commands/test.ts";
+import { render, run as testCommand } from "../../../tools/cli/commands/test.ts";
 import { bundleSuites, consoleTap, junitXml, parseFrame, runSuites } from "../../../tools/serial/hil.ts";
 import { ProtocolClient } from "../../../tools/serial/protocol.ts";
 import { SimLine } from "../../../tools/serial/sim-link.ts";
@@ -41,6 +41,18 @@ describe("exo test: on-device suites over the link", () => {
     expect(result.aborted).toBeUndefined();
   });
 
+  it("exo test streams each result once, times in whole ms, and the report repeats only what did not pass", async () => {
+    const file = suite({ ok: `() => {}`, "never calls done": `(done) => {}` });
+    const lines: string[] = [];
+    const result = await testCommand({ cwd: root, sim: true, files: [file], timeout: "1s", live: (l) => lines.push(l) });
+    expect(lines[0]).toMatch(/^exo test on simulated esp32/);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^ {2}✓ faults > ok \(\d+ ms\)$/), expect.stringMatching(/^ {2}⏱ faults > never calls done \(\d+ ms\).*\[timeout\]$/)]);
+    const report = render(result).split("\n");
+    expect(report.filter((l) => l.includes("faults > ok"))).toEqual([]);
+    expect(report).toContain(lines[2]);
+    expect(report.some((l) => /^1 passed, 1 failed/.test(l))).toBe(true);
+  });
+
   it("reports a failure, enforces the per-test timeout, and goes on to the next test", async () => {
     const run = await runOnSim(
       suite({ throws: `() => { throw new Error("boom"); }`, "never calls done": `(done) => {}`, "passes after": `(done) => { setTimeout(() => done(), 10); }` }),
@@ -54,6 +66,16 @@ describe("exo test: on-device suites over the link", () => {
     const xml = junitXml(run);
     expect(xml).toContain('<failure message="boom"/>');
     expect(xml).toContain('<error type="timeout"');
+  });
+
+  it("writes valid JUnit XML whatever a message holds: markup, line breaks, control characters, lone surrogates", () => {
+    const message = 'a <b> & "c"\nline 2\ttab\x01\x1b[31mred\ud800 end';
+    const xml = junitXml({ tests: [{ suite: "s\x00", name: "n", status: "fail", ms: 1, message }], passed: 0, failed: 1, durationMs: 1, badLines: 0, aborted: "cut -- off" });
+    // Nothing XML 1.0 forbids, anywhere in the document.
+    expect(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udfff]/.test(xml)).toBe(false);
+    expect(xml).toContain('<failure message="a &lt;b&gt; &amp; &quot;c&quot;&#10;line 2&#9;tab\\x01\\x1b[31mred\\ud800 end"/>');
+    expect(xml).toContain('classname="s\\x00"');
+    expect(xml).toContain("<!-- aborted: cut - - off -->");
   });
 
   it("detects a device reset mid-run", async () => {

@@ -37,14 +37,16 @@ export interface TestOptions {
   junit?: string;
   json?: boolean;
   binding?: Binding;
-  /** Each test as it ends (the human view streams them to stderr). */
-  live?: (result: TestResult) => void;
+  /** Where the human view streams each test's line as it ends (the final report then lists only what did not pass). */
+  live?: (line: string) => void;
 }
 
 export interface TestCommandResult extends SuiteRun {
   target: string;
   files: string[];
   junit?: string;
+  /** The results were streamed as they ended. */
+  streamed?: boolean;
 }
 
 function findSuites(root: string): string[] {
@@ -71,6 +73,8 @@ export async function run(options: TestOptions): Promise<TestCommandResult> {
   const timeoutMs = parseDuration(options.timeout ?? "5s");
   const code = await bundleSuites(root, files);
   const tap = consoleTap();
+  const stream = options.live && ((t: TestResult) => options.live!(resultLine(t)));
+  const header = (target: string) => heading(target, files);
   let result: SuiteRun;
   let target: string;
   if (options.sim) {
@@ -79,7 +83,8 @@ export async function run(options: TestOptions): Promise<TestCommandResult> {
     const line = new SimLine({ board, time });
     const client = new ProtocolClient(line.connect(), { timers: time, onConsole: tap.write });
     target = `simulated ${board.name} (virtual time)`;
-    result = await time.drive(runSuites(client, code, { timers: time, timeoutMs, console: tap, onResult: options.live, restore: false }));
+    options.live?.(header(target));
+    result = await time.drive(runSuites(client, code, { timers: time, timeoutMs, console: tap, onResult: stream, restore: false }));
     line.stop();
   } else {
     const baud = Number(options.baud ?? DEFAULT_BAUD);
@@ -87,23 +92,32 @@ export async function run(options: TestOptions): Promise<TestCommandResult> {
     try {
       const client = new ProtocolClient(link, { timers: realTimers, baud, onConsole: tap.write });
       target = link.description;
-      result = await runSuites(client, code, { timers: realTimers, timeoutMs, console: tap, onResult: options.live });
+      options.live?.(header(target));
+      result = await runSuites(client, code, { timers: realTimers, timeoutMs, console: tap, onResult: stream });
     } finally {
       await link.close();
     }
   }
   const junit = options.junit ? resolve(options.cwd, options.junit) : undefined;
   if (junit) writeFileSync(junit, junitXml(result));
-  return { target, files, ...result, ...(junit ? { junit } : {}) };
+  return { target, files, ...result, ...(junit ? { junit } : {}), ...(stream ? { streamed: true } : {}) };
 }
 
 const MARK: Record<string, string> = { pass: "✓", fail: "✗", timeout: "⏱", error: "!", "not run": "-" };
 
+const heading = (target: string, files: string[]): string => `exo test on ${target}: ${files.join(", ")}`;
+
+/** "  ✓ smoke > a timer fires (20 ms)", with what went wrong when it did not pass. */
+export const resultLine = (t: TestResult): string =>
+  `  ${MARK[t.status]} ${t.suite} > ${t.name} (${Math.round(t.ms)} ms)` + (t.message ? `: ${t.message}` : "") + (t.status === "timeout" || t.status === "error" || t.status === "not run" ? ` [${t.status}]` : "");
+
 export function render(result: TestCommandResult): string {
-  const lines = result.tests.map((t) => `  ${MARK[t.status]} ${t.suite} > ${t.name} (${t.ms} ms)` + (t.message ? `: ${t.message}` : "") + (t.status === "timeout" || t.status === "error" || t.status === "not run" ? ` [${t.status}]` : ""));
+  // Streamed lines were seen already: the report repeats only what did not pass.
+  const shown = result.streamed ? result.tests.filter((t) => t.status !== "pass") : result.tests;
   return [
-    `exo test on ${result.target}: ${result.files.join(", ")}`,
-    ...lines,
+    ...(result.streamed ? [] : [heading(result.target, result.files)]),
+    ...(result.streamed && shown.length ? ["not passed:"] : []),
+    ...shown.map(resultLine),
     `${result.passed} passed, ${result.failed} failed` + (result.badLines ? `, ${result.badLines} result lines lost or garbled on the link` : "") + ` in ${(result.durationMs / 1000).toFixed(2)} s`,
     ...(result.aborted ? [`run aborted: ${result.aborted}`] : []),
     ...(result.junit ? [`JUnit XML: ${result.junit}`] : []),
