@@ -11,7 +11,7 @@
  */
 import type { AppCaps } from "../../firmware/types.ts";
 import {
-  OPEN_APPEND, OPEN_CREATE, fileOpen, fileRead, fileSize, fileSync, fileWrite, fileClose, fsFormat, fsGc, fsMount, fsRemove, type Fs,
+  OPEN_APPEND, OPEN_CREATE, fileOpen, fileRead, fileSize, fileSync, fileWrite, fileClose, fsErrorText, fsFormat, fsGc, fsMount, fsRemove, type Fs,
 } from "../../libos/fs/index.ts";
 import { get32, put32 } from "../../libos/fs/format.ts";
 import { create } from "../../libos/sched/coop.ts";
@@ -68,11 +68,11 @@ export function start(caps: AppCaps): void {
   const say = caps.services.log;
   let mounted = fsMount(caps.flash!, caps.services);
   if (typeof mounted === "number") {
-    say("logger: no file system (" + mounted + "), formatting");
+    say("logger: no file system (" + fsErrorText(mounted) + "), formatting");
     const code = fsFormat(caps.flash!, caps.services);
-    if (code < 0) throw new Error("logger: format failed " + code);
+    if (code < 0) throw new Error("logger: format failed: " + fsErrorText(code));
     mounted = fsMount(caps.flash!, caps.services);
-    if (typeof mounted === "number") throw new Error("logger: mount failed " + mounted);
+    if (typeof mounted === "number") throw new Error("logger: mount failed: " + fsErrorText(mounted));
   }
   const fs = mounted;
   // Recover: which file is current, where the numbering resumes, and whether what survived is whole.
@@ -115,7 +115,7 @@ export function start(caps: AppCaps): void {
       wrote = fileWrite(fs, h, record);
       synced = wrote === 8 ? fileSync(fs, h) : wrote;
     }
-    if (wrote !== 8 || synced < 0) say("logger: write failed " + wrote + "/" + synced);
+    if (wrote !== 8 || synced < 0) say("logger: write failed: " + fsErrorText(wrote < 0 ? wrote : synced));
     else if (next % SAY === 0) say("logger: #" + next + " synced");
     next++;
     return PERIOD;

@@ -34,3 +34,22 @@ export const ECORRUPT = -84;
 export type FsCode =
   | typeof OK | typeof ENOENT | typeof EBADF | typeof EBUSY | typeof EEXIST | typeof EINVAL
   | typeof ENFILE | typeof EMFILE | typeof ENOSPC | typeof ENAMETOOLONG | typeof ECORRUPT;
+
+/** A code in words for a person ("ENOSPC: no space left (-28)"); a byte count or other number as it is. */
+export function fsErrorText(code: number): string {
+  // A switch, not a table: no object in every app that links this.
+  let words = "";
+  switch (code) {
+    case ENOENT: words = "ENOENT: no such file"; break;
+    case EBADF: words = "EBADF: bad or stale file handle"; break;
+    case EBUSY: words = "EBUSY: the file is open"; break;
+    case EEXIST: words = "EEXIST: the file exists"; break;
+    case EINVAL: words = "EINVAL: invalid argument or configuration"; break;
+    case ENFILE: words = "ENFILE: the file table is full"; break;
+    case EMFILE: words = "EMFILE: too many open handles"; break;
+    case ENOSPC: words = "ENOSPC: no space left"; break;
+    case ENAMETOOLONG: words = "ENAMETOOLONG: name longer than 28 bytes"; break;
+    case ECORRUPT: words = "ECORRUPT: no valid file system, or damaged data"; break;
+  }
+  return words ? words + " (" + code + ")" : "" + code;
+}
