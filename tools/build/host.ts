@@ -1,6 +1,8 @@
 /**
- * The host CLI as one ESM file (dist/exo.js), for running without tsx.
- * `bin/exo.js` runs the TypeScript sources directly, so a checkout never runs a stale build.
+ * The host CLI built (dist/cli/main.js and a chunk per lazily imported
+ * command), so that `exo` starts without compiling TypeScript: `bin/exo.js`
+ * runs it while it is newer than every source it is built from, else the
+ * sources through tsx. Made at install (`prepare`) and by `npm run build`.
  */
 import { join } from "node:path";
 import type { RollupOptions, OutputOptions } from "rollup";
@@ -12,7 +14,7 @@ export function hostRollupOptions(root: string): RollupOptions & { output: Outpu
     // Packages and node builtins stay imports; only our own sources are bundled.
     external: (id) => !id.startsWith(".") && !id.startsWith("/") && !id.startsWith("\0"),
     plugins: [typescript("ES2022")],
-    // Commands are lazy imports in the sources; one file here.
-    output: { file: join(root, "dist", "exo.js"), format: "esm", sourcemap: true, inlineDynamicImports: true },
+    // Commands are lazy imports in the sources and stay chunks here: `exo --help` loads none of them.
+    output: { dir: join(root, "dist", "cli"), format: "esm", sourcemap: true, entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js" },
   };
 }

@@ -20,12 +20,13 @@
  * harness skips to the next; another id or none → the device was reset;
  * no answer → it hung or crashed.
  */
-import { basename, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { rollup, type Plugin } from "rollup";
 import { crc32 } from "../../hal/sim/espruino-api.ts";
 import { deviceMinifier } from "../build/device.ts";
 import { typescript } from "../build/transpile.ts";
 import { UserError } from "../cli/errors.ts";
+import { findRoot } from "../cli/root.ts";
 import { checkBundle, formatViolation } from "../gate/check.ts";
 import { ProtocolError, type ProtocolClient } from "./protocol.ts";
 import { sleep, type Timers } from "./timers.ts";
@@ -52,7 +53,8 @@ export interface SuiteRun {
   durationMs: number;
 }
 
-const HARNESS = resolve(import.meta.dirname, "harness", "harness.ts");
+// From the checkout's root: the built CLI (dist/cli/) runs from another folder than this file.
+const HARNESS = join(findRoot(import.meta.dirname), "tools", "serial", "harness", "harness.ts");
 export const TEST_FILE = "exo.test";
 
 /** One device bundle: the harness, then each suite file under its name. */
