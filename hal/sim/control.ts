@@ -59,9 +59,10 @@ export class SimControl {
     return this.target.flash.ops;
   }
 
-  /** Cut the power now, between callbacks (the flash keeps what it holds). */
-  cutPower(): void {
-    this.target.cutPower("power cut by the test");
+  /** Cut the power now, between callbacks (the flash keeps what it holds); or `afterMs` of simulated time from now. */
+  cutPower(afterMs = 0, reason = "power cut by the test"): void {
+    if (afterMs === 0) return this.target.cutPower(reason);
+    this.target.clock.add({ kind: "host", fn: () => this.target.cutPower(reason), args: [], label: "cutPower", external: true }, afterMs);
   }
 
   /**

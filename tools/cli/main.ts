@@ -74,9 +74,10 @@ program
   .option("--loss <p>", "with the network: drop this share of datagrams, 0..1")
   .option("--dup <p>", "with the network: duplicate this share of datagrams, 0..1")
   .option("--delay <ms>", "with the network: delay each datagram by up to this many ms")
+  .option("--stim <file>", "press buttons, drive pins, cut the power at given times: lines like `550ms press D0 120ms`, `5s cut`")
   .option("--pty", "serve the device on a pseudo-terminal (REPL + packet protocol) until Ctrl-C, for exo flash/monitor")
   .option("--pty-link <path>", "with --pty: also make this path a symlink to the pty")
-  .addHelpText("after", "\nExamples:\n  exo sim --for 10s --vcd blinky.vcd\n  exo sim --for 20s --save-flash chip.bin && exo fs chip.bin\n  exo sim --pty --pty-link /tmp/exo-dev")
+  .addHelpText("after", "\nExamples:\n  exo sim --for 10s --vcd blinky.vcd\n  exo sim --for 5s --stim buttons.txt\n  exo sim --for 20s --save-flash chip.bin && exo fs chip.bin\n  exo sim --pty --pty-link /tmp/exo-dev")
   .action((opts) =>
     execute(() => (opts.pty ? import("./commands/sim-pty.ts") : import("./commands/sim.ts")) as Promise<CommandModule<object, unknown>>, {
       cwd: process.cwd(),

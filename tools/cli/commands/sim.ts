@@ -18,6 +18,10 @@
  * open, virtual time waits for the network (at most 20 ms of real time after
  * each step the device sent in), so a run takes longer than without.
  * `--loss`, `--dup` (probabilities 0..1) and `--delay` (ms) inject faults, seeded by --seed.
+ *
+ * Stimulus: `--stim FILE` presses buttons, drives pins and cuts the power at
+ * given simulated times (the format: tools/cli/stimulus.ts); after a cut the
+ * device boots again with its flash as it was, and the run goes on.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -33,6 +37,7 @@ import { UserError } from "../errors.ts";
 import { shown } from "../paths.ts";
 import { drawWaveform, waveformWidth, type WaveformPicture } from "../waveform.ts";
 import { faultSites, type FaultSites } from "../fault-site.ts";
+import { parseStimulus, type StimulusEvent } from "../stimulus.ts";
 import type { status as kernelStatus } from "../../../firmware/status.ts";
 
 export interface SimCommandOptions {
@@ -56,6 +61,8 @@ export interface SimCommandOptions {
   loss?: string;
   dup?: string;
   delay?: string;
+  /** A stimulus file (tools/cli/stimulus.ts). */
+  stim?: string;
 }
 
 export interface SimResult {
@@ -107,6 +114,10 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
   const ms = parseDuration(options.for ?? "10s");
   const image = options.flash ? resolve(options.cwd, options.flash) : undefined;
   const net = netOptions(options);
+  const stimulus = options.stim ? readStimulus(resolve(options.cwd, options.stim), board.pins) : [];
+  if (net && stimulus.some((e) => e.kind === "cut")) {
+    throw new UserError("--stim with a power cut cannot be combined with the network", "drop --net/--listener/--listen, or the cut from the stimulus file", 2);
+  }
   const messages: string[] = [];
   let listener: Listener | undefined;
   if (net && options.listener) {
@@ -138,7 +149,20 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
   let report;
   try {
     device.boot(code, { file: bundle, map });
+    for (const e of stimulus) {
+      if (e.kind === "drive") device.control.drivePin(e.pin, e.level, e.at);
+      else if (e.kind === "pulse") device.control.pulsePin(e.pin, e.level, e.widthMs, e.at);
+      else device.control.cutPower(e.at, `power cut by the stimulus (line ${e.line})`);
+    }
+    const wallStart = performance.now();
     report = await device.runNetworked(ms);
+    // A cut from the stimulus: power comes back, the device boots again, the run goes on.
+    while (device.state === "power-cut" && device.now < ms && stimulus.some((e) => e.kind === "cut" && e.at === device.now)) {
+      device.reboot();
+      report = await device.runNetworked(ms - device.now);
+    }
+    report = { ...report, simulatedMs: device.now, wallMs: performance.now() - wallStart };
+    report = { ...report, ratio: report.simulatedMs / Math.max(report.wallMs, 1e-3) };
   } finally {
     device.net?.close();
     await listener?.close();
@@ -188,6 +212,12 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
     ...(net ? { net: { options: net, counters: { ...device.net!.counters }, ...(listener ? { listener: { port: listener.port, ...listener.stats(), messages } } : {}) } } : {}),
     ...(files.length ? { files } : {}),
   };
+}
+
+/** The stimulus file's events, or a UserError naming the file when it cannot be read. */
+function readStimulus(path: string, pins: number): StimulusEvent[] {
+  if (!existsSync(path)) throw new UserError(`no stimulus file at ${shown(path)}`, "give the path of a file of events (tools/cli/stimulus.ts has the format), e.g. 550ms press D0 120ms", 2);
+  return parseStimulus(readFileSync(path, "utf8"), shown(path), pins);
 }
 
 /** The network options the flags ask for, or undefined for none. */
