@@ -19,7 +19,6 @@ export const RAW_INT16 = 213;
 export const TOKEN = new Map<string, number>([...OPERATORS.map((t, i) => [t, 138 + i] as const), ...WORDS.map((t, i) => [t, 163 + i] as const), ["??", LEX_NULLISH]]);
 const TEXT = new Map([...TOKEN].map(([text, byte]) => [byte, text]));
 
-
 // After these (and after EOF and any byte token but a value), the interpreter reads `/` as a regex (src/jslex.c).
 const BEFORE_REGEX = new Set("!%&*+-/<=>?[{}(,;:");
 const VALUE_WORDS = new Set([TOKEN.get("true"), TOKEN.get("false"), TOKEN.get("null"), TOKEN.get("undefined")]);

@@ -5,8 +5,9 @@
  * escapes to parse again), and whitespace goes except where two tokens
  * would run together or a line ends (line numbers and automatic semicolons
  * stay as they were). The upstream Web IDE and CLI store code this way.
- * No byte is ever 0 (a file loader that reads C strings stops there; an
- * integer or string whose raw form would hold one stays as text).
+ * No raw byte is ever 0 (a file loader that reads C strings stops there),
+ * a line feed or a carriage return (the interpreter counts lines by them):
+ * an integer or string whose raw form would hold one stays as text.
  *
  * Usage:
  *   const stored = pretokenise(code);   // a byte string (one char per byte, each < 256)
@@ -28,6 +29,8 @@ import { tokenizer, type Token } from "acorn";
 import { RAW_INT0, RAW_INT8, RAW_INT16, RAW_STRING8, RAW_STRING16, TOKEN, detokenise } from "../../hal/sim/tokens.ts";
 
 const chr = (n: number) => String.fromCharCode(n);
+/** A byte a raw token may carry: not NUL, LF or CR. */
+const plain = (b: number) => b !== 0 && b !== 10 && b !== 13;
 const valueOf = (t: Token): unknown => (t as Token & { value: unknown }).value;
 
 /** What to store for one token: a byte token, a raw literal, or its text. */
@@ -39,13 +42,13 @@ function encode(code: string, t: Token): { out: string; verbatim: boolean } {
     const v = Number(text);
     if (v === 0) return { out: chr(RAW_INT0), verbatim: false };
     // One or two digits are no longer than the raw token: keep them (the lexer reads them as fast).
-    if (v < 128 && text.length > 2) return { out: chr(RAW_INT8) + chr(v), verbatim: false };
-    if (v >= 256 && v < 32768 && text.length > 3 && v & 255) return { out: chr(RAW_INT16) + chr(v & 255) + chr(v >> 8), verbatim: false };
+    if (v < 128 && text.length > 2 && plain(v)) return { out: chr(RAW_INT8) + chr(v), verbatim: false };
+    if (v >= 256 && v < 32768 && text.length > 3 && plain(v & 255) && plain(v >> 8)) return { out: chr(RAW_INT16) + chr(v & 255) + chr(v >> 8), verbatim: false };
   }
   if (t.type.label === "string") {
     const value = valueOf(t) as string;
-    // ASCII only (beyond it the lexer decides between bytes and UTF-8), and no line continuation (lines stay put).
-    if (/^[\x01-\x7f]+$/.test(value) && value.length < 65536 && value.length & 255 && !text.includes("\n")) {
+    // ASCII without NUL or line breaks (beyond ASCII the lexer decides between bytes and UTF-8), no line continuation.
+    if (/^[\x01-\x09\x0b\x0c\x0e-\x7f]+$/.test(value) && value.length < 65536 && plain(value.length & 255) && (value.length < 256 || plain(value.length >> 8)) && !text.includes("\n")) {
       const head = value.length < 256 ? chr(RAW_STRING8) + chr(value.length) : chr(RAW_STRING16) + chr(value.length & 255) + chr(value.length >> 8);
       return { out: head + value, verbatim: false };
     }

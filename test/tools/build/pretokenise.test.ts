@@ -22,7 +22,8 @@ if (!bin) console.log("test/tools/build/pretokenise.test.ts: the interpreter hal
 /** Code that prints one line per construct a tokeniser could get wrong. */
 const CORPUS = [
   // integers on every raw boundary, in decimal and hex, and next to operators
-  "var n=[0,1,9,10,99,100,127,128,255,256,257,512,4096,32767,32768,65535,65536,0x7f,0x80,0xff,0x100,0x7fff,0x8000,1e3,1.5,.5,-128,-129,-32768];print(JSON.stringify(n));",
+  "var n=[0,1,9,10,99,100,127,128,255,256,257,512,4096,32767,32768,65535,65536,0x7f,0x80,0xff,0x100,0x7fff,0x8000,1e3,1.5,.5,-128,-129,-32768,0x0a,0x0d,0x10a,0xa0d];print(JSON.stringify(n));",
+  'var t=["0123456789","0123456789abc","a\\nb","c\\rd"];print(JSON.stringify(t),t[0].length);',
   "var a=5,b=3;print(a- -b,a+ +b,a-- - --b,a++ + ++b,a>>>1,a>>1,a<<2,a>>>=1,a,a??7,null??8);",
   // strings: empty, escapes, quotes, lengths around one and two raw length bytes, a line continuation
   'var s=["","a","\\"q\\"",\'\\\'\',"\\\\","tab\\there","nl\\n","\\x41\\u0042","ab\\\ncd"];print(JSON.stringify(s));',
@@ -44,6 +45,9 @@ describe("pretokenise on the host", () => {
     for (const code of CORPUS) {
       const stored = pretokenise(code);
       expect(stored).not.toContain("\0");
+      // Line breaks only where the source has them (raw tokens never carry one).
+      expect(stored.split("\n").length).toBe(code.split("\n").length);
+      expect(stored).not.toContain("\r");
       expect(/[^\x00-\xff]/.test(stored)).toBe(false);
       expect(sameTokens(code, detokenise(stored))).toBe(true);
     }
@@ -88,7 +92,7 @@ describe("pretokenise on the host", () => {
         }
         fc.pre(tokensOk);
         const stored = pretokenise(code);
-        return !stored.includes("\0") && sameTokens(code, detokenise(stored));
+        return !stored.includes("\0") && stored.split("\n").length === code.split("\n").length && sameTokens(code, detokenise(stored));
       }),
       { numRuns: 400 },
     );
