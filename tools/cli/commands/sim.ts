@@ -161,8 +161,8 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
       device.reboot();
       report = await device.runNetworked(ms - device.now);
     }
-    report = { ...report, simulatedMs: device.now, wallMs: performance.now() - wallStart };
-    report = { ...report, ratio: report.simulatedMs / Math.max(report.wallMs, 1e-3) };
+    const wallMs = performance.now() - wallStart;
+    report = { ...report, simulatedMs: device.now, wallMs, ratio: device.now / Math.max(wallMs, 1e-3) };
   } finally {
     device.net?.close();
     await listener?.close();
