@@ -14,19 +14,25 @@
  * Contract: DESIGN.md §2; doc/xrd/xrd101-pins.md … xrd105-caps.md.
  */
 
+/** The modes the interpreter's `pinMode` takes (its src/jswrap_io.c); any other string throws "Unknown pin mode" there. */
+export type PinMode = "analog" | "input" | "input_pullup" | "input_pulldown" | "output" | "opendrain" | "opendrain_pullup" | "af_output" | "af_opendrain" | "auto";
+
+/** Which edges a watch sees. */
+export type PinEdge = "rising" | "falling" | "both";
+
 /** An exclusive GPIO pin. */
 export interface PinCap {
   /** Drive the pin: 1 high, 0 low (a bound native: no check on the fast path). */
   write(value: number | boolean): void;
   /** Read the pin level, 0 or 1. */
   read(): number;
-  /** Set the pin mode, e.g. "output", "input", "input_pullup". */
-  mode(mode: string): void;
+  /** Set the pin mode, e.g. "output", "input", "input_pullup" (a typo is a compile error). */
+  mode(mode: PinMode): void;
   /**
    * Call `fn(state, time)` on every edge (`edge` "rising", "falling" or "both",
    * the default; `debounce` in ms, default 0). Returns an id for `unwatch`.
    */
-  watch(fn: (state: boolean, time: number) => void, edge?: string, debounce?: number): number;
+  watch(fn: (state: boolean, time: number) => void, edge?: PinEdge, debounce?: number): number;
   /** Stop a watch of this pin; unknown ids are ignored. */
   unwatch(id: number): void;
   /** Give the pin back: it returns to input, and this capability is revoked. */

@@ -45,6 +45,7 @@ program
   .option("--board <name>", "board profile (esp32, linux)", "esp32")
   .option("--apps <list>", "comma-separated apps to bundle (default: all in apps/)")
   .option("--out <file>", "output file (default dist/firmware.js)")
+  .option("--no-typecheck", "skip the type check of the apps against their manifests")
   .option("--wifi-config <file>", "Wi-Fi JSON {ssid,password,host} (esp32; else EXO_WIFI_SSID/EXO_WIFI_PASSWORD/EXO_PEER_HOST)")
   .option("--json", "print the result as JSON")
   .addHelpText("after", "\nExample:\n  exo build --board linux")

@@ -1,9 +1,13 @@
 /**
- * `exo build [--board B] [--apps a,b] [--wifi-config wifi.json] [--json]`: bundle kernel + LibOS + apps
- * for one board, gate it, report its size. Wi-Fi credentials come from
+ * `exo build [--board B] [--apps a,b] [--wifi-config wifi.json] [--no-typecheck] [--json]`: type-check
+ * every app against its own manifest's capabilities (tools/build/typecheck.ts), bundle kernel + LibOS +
+ * apps for one board, gate it, report its size. Wi-Fi credentials come from
  * --wifi-config or EXO_WIFI_SSID/EXO_WIFI_PASSWORD (esp32 only; tools/build/device.ts).
  */
+import { findBoard } from "../../../hal/boards.ts";
 import { buildDevice, type DeviceBuildResult } from "../../build/device.ts";
+import { loadApps } from "../../build/manifests.ts";
+import { typecheckApps } from "../../build/typecheck.ts";
 import { formatViolation } from "../../gate/check.ts";
 import { UserError } from "../errors.ts";
 import { shown } from "../paths.ts";
@@ -14,13 +18,25 @@ export interface BuildOptions {
   apps?: string;
   out?: string;
   wifiConfig?: string;
+  /** commander's `--no-typecheck` sets typecheck: false. */
+  typecheck?: boolean;
 }
 
 export async function run(options: BuildOptions): Promise<DeviceBuildResult> {
+  const names = options.apps?.split(",").map((a) => a.trim()).filter(Boolean);
+  if (options.typecheck !== false) {
+    const errors = typecheckApps(options.cwd, loadApps(options.cwd, findBoard(options.board), names));
+    if (errors.length) {
+      throw new UserError(
+        `type errors in the apps (${errors.length}); nothing was built:\n` + errors.map((e) => "  " + e).join("\n"),
+        "fix them (a pin the manifest does not name, a pin mode or edge that does not exist, …), or build anyway with --no-typecheck",
+      );
+    }
+  }
   const result = await buildDevice({
     root: options.cwd,
     board: options.board,
-    apps: options.apps?.split(",").map((a) => a.trim()).filter(Boolean),
+    apps: names,
     out: options.out,
     wifiConfig: options.wifiConfig,
   });
