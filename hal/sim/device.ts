@@ -148,7 +148,7 @@ export class SimDevice {
   /** The rewrites of device code (instrument.ts), shared by every device of the process. */
   private registry = sharedRegistry;
   /** What each file this device compiled became (instrument.ts), to read stack positions back. */
-  private compiled = new Map<string, Prepared>();
+  private compiled = new Map<string, Pick<Prepared, "code" | "source">>();
 
   constructor(private options: SimOptions) {
     const { board } = options;
@@ -426,7 +426,7 @@ export class SimDevice {
    */
   private compile(code: string, filename: string): vm.Script {
     const prepared = this.registry.prepare(code, (text) => new vm.Script(text, { filename }));
-    this.compiled.set(filename, prepared);
+    this.compiled.set(filename, { code: prepared.code, source: prepared.source });
     if (prepared.fallback) this.out.write(`[sim] ${filename} runs ${prepared.fallback}: what the rewrite models is missing there`);
     return prepared.script!;
   }

@@ -21,7 +21,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { buildDevice } from "../build/device.ts";
-import { pretokenise } from "../build/pretokenise.ts";
+import { storedImage } from "../build/pretokenise.ts";
 import { DONE, bootFromStorage } from "./storage-boot.ts";
 
 export interface Footprint {
@@ -92,7 +92,7 @@ export async function footprint(root: string, bin?: string): Promise<Footprint[]
       const file = join(dir, apps.join("-") + ".js");
       await buildDevice({ root, board: "linux", apps, appDirs: [dir], out: file, verify: true });
       const code = readFileSync(file, "utf8");
-      const stored = pretokenise(code);
+      const stored = Buffer.from(storedImage(code)).toString("latin1"); // what exo flash stores
       const f: Footprint = { name, apps, bytes: Buffer.byteLength(code), stored: stored.length };
       if (bin) {
         f.storage = figures(await bootFromStorage(bin, stored, PROBE, { ms: 5000 }), "booted from Storage");

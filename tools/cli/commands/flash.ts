@@ -104,7 +104,7 @@ export function explain(error: FlashError, port: string, total: number): UserErr
   }
 }
 
-/** What goes into Storage: the bundle pretokenised (17% fewer bytes, ~6% fewer instructions to run), or its text with --text. */
+/** What goes into Storage: the bundle pretokenised (17% fewer bytes, 2–12% fewer instructions to run: README), or its text with --text. */
 function stored(code: string, bundle: string, text = false): Uint8Array {
   if (text) return Uint8Array.from(Buffer.from(code, "latin1"));
   try {

@@ -185,7 +185,10 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
   const files = appFiles(device, kernel);
   const faults = (kernel?.apps ?? [])
     .filter((a) => a.faults > 0)
-    .map((a) => ({ app: a.name, faults: a.faults, state: a.state, error: a.error, ...(sites.of(a.name) ? { at: sites.of(a.name) } : {}) }));
+    .map((a) => {
+      const at = sites.of(a.name);
+      return { app: a.name, faults: a.faults, state: a.state, error: a.error, ...(at ? { at } : {}) };
+    });
   return {
     bundle,
     board: board.name,
