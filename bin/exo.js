@@ -3,7 +3,7 @@
 // newer than every source it is built from: it starts in about a third of the time. Otherwise (a source
 // changed, or no build) it runs the TypeScript sources through tsx, so a checkout never runs a stale build.
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 
 const root = join(import.meta.dirname, "..");
 const built = join(root, "dist", "cli", "main.js");
@@ -19,7 +19,9 @@ function newest(dir) {
   return t;
 }
 
-const fresh = existsSync(built) && statSync(built).mtimeMs >= Math.max(statSync(join(root, "package.json")).mtimeMs, ...["tools", "hal", "firmware", "libos"].map((d) => newest(join(root, d))));
+// Installed from a tarball (inside node_modules), file times are the extraction's: the build is what was packed.
+const installed = import.meta.dirname.split(sep).includes("node_modules");
+const fresh = existsSync(built) && (installed || statSync(built).mtimeMs >= Math.max(statSync(join(root, "package.json")).mtimeMs, ...["tools", "hal", "firmware", "libos"].map((d) => newest(join(root, d)))));
 if (fresh) await import(built);
 else {
   const { register } = await import("tsx/esm/api");

@@ -22,8 +22,13 @@ import { PACKET_BUDGET, ledgerSectors, loadApps, type AppGrant } from "./manifes
 import { typescript } from "./transpile.ts";
 
 export interface DeviceBuildOptions {
-  /** The repository root (holds firmware/, apps/). */
+  /** The Exo package (holds firmware/, libos/, and the example apps in apps/). */
   root: string;
+  /**
+   * The user's project (tools/cli/project.ts): its apps/ is searched first, then Exo's examples; the
+   * bundle goes to its dist/. Default: root is the project.
+   */
+  project?: string;
   /** Board profile name. Default esp32. */
   board?: string;
   /** Apps to bundle. Default: every app in apps/. */
@@ -178,9 +183,11 @@ export async function deviceRollupOptions(
   report?: (violations: Violation[]) => void,
 ): Promise<DeviceRollupOptions> {
   const board = findBoard(options.board);
-  const apps = loadApps(options.root, board, options.apps, { dirs: options.appDirs, check: options.check });
+  const home = options.project ?? options.root;
+  const dirs = home === options.root ? options.appDirs : [join(options.root, "apps"), ...(options.appDirs ?? [])];
+  const apps = loadApps(home, board, options.apps, { dirs, check: options.check });
   // The apps bundled as module factories, verified and guarded (confine/): what the kernel loads is what was checked.
-  const bundled = await bundleApps(apps, { root: options.root, confine: options.verify !== false });
+  const bundled = await bundleApps(apps, { root: options.root, project: options.project, confine: options.verify !== false });
   const problems = bundled.problems;
   if (problems.length) {
     throw new UserError(
@@ -188,7 +195,7 @@ export async function deviceRollupOptions(
       "apps reach hardware, timers and the console only through their capabilities (caps.pins, caps.timer, caps.services…), and never a shared built-in",
     );
   }
-  const out = options.out ?? join(options.root, "dist", "firmware.js");
+  const out = options.out ?? join(home, "dist", "firmware.js");
   return {
     apps: apps.map((app) => app.name),
     board: board.name,

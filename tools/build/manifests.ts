@@ -97,6 +97,8 @@ function findApp(root: string, name: string, dirs?: string[]): string {
 
 /** The keys a manifest may have, and those of its `packets`. */
 export const MANIFEST_KEYS = ["name", "description", "pins", "timers", "flash", "packets"];
+/** Keys an editor reads and the build ignores ("$schema": schema/manifest.schema.json). */
+const EDITOR_KEYS = ["$schema"];
 export const PACKET_KEYS = ["protocol", "port", "rx", "tx", "peer"];
 
 /**
@@ -207,7 +209,7 @@ function readManifest(root: string, dir: string, name: string): { manifest: Mani
   if (!isObject(manifest)) {
     throw new UserError(`${at.file} is ${what(manifest)}, not an object`, `write an object: { "name": "${name}", "pins": { … }, "timers": 1 } (README, "Writing an app")`);
   }
-  unknownKeys(at, manifest, MANIFEST_KEYS);
+  unknownKeys(at, Object.fromEntries(Object.entries(manifest).filter(([k]) => !EDITOR_KEYS.includes(k))), MANIFEST_KEYS);
   if (!("name" in manifest)) throw new UserError(`${at.file} has no "name"`, `add "name": "${name}" (the folder's name)`);
   if (typeof manifest.name !== "string") throw new UserError(`${at.file}: "name" is ${what(manifest.name)}, not a string`, `set "name": "${name}" (the folder's name)`);
   if (manifest.name !== name) {

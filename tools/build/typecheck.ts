@@ -33,11 +33,16 @@ const OPTIONS: ts.CompilerOptions = {
 
 const PINS = "pins: Record<string, PinCap>;";
 
-export function typecheckApps(root: string, apps: Pick<AppGrant, "name" | "entry" | "pins">[]): string[] {
+/**
+ * `root` is the Exo package; `project` the folder the lines' paths are relative to (default root). An
+ * app's `import … from "exo/libos/…"` resolves into root, as the build resolves it.
+ */
+export function typecheckApps(root: string, apps: Pick<AppGrant, "name" | "entry" | "pins">[], project = root): string[] {
+  const options: ts.CompilerOptions = { ...OPTIONS, paths: { "exo/*": [resolve(root) + "/*"] } };
   const typesFile = resolve(root, "firmware", "types.ts");
   const typesText = readFileSync(typesFile, "utf8");
   if (!typesText.includes(PINS)) throw new Error(`typecheck: firmware/types.ts no longer declares \`${PINS}\`; update tools/build/typecheck.ts`);
-  const base = ts.createCompilerHost(OPTIONS);
+  const base = ts.createCompilerHost(options);
   const cache = new Map<string, ts.SourceFile>();
   const out: string[] = [];
   let old: ts.Program | undefined;
@@ -56,7 +61,7 @@ export function typecheckApps(root: string, apps: Pick<AppGrant, "name" | "entry
         return sf;
       },
     };
-    const program = ts.createProgram({ rootNames: [app.entry], options: OPTIONS, host, oldProgram: old });
+    const program = ts.createProgram({ rootNames: [app.entry], options, host, oldProgram: old });
     old = program;
     for (const d of [...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics(), ...program.getGlobalDiagnostics()]) {
       const text = ts.flattenDiagnosticMessageText(d.messageText, "\n  ");
@@ -65,7 +70,7 @@ export function typecheckApps(root: string, apps: Pick<AppGrant, "name" | "entry
         continue;
       }
       const at = d.file.getLineAndCharacterOfPosition(d.start);
-      const where = relative(root, d.file.fileName);
+      const where = relative(project, d.file.fileName);
       const line = `${where.startsWith("..") ? d.file.fileName : where}:${at.line + 1}:${at.character + 1}  TS${d.code}: ${text}` + (resolve(d.file.fileName) === typesFile ? ` (app ${app.name})` : "");
       if (!out.includes(line)) out.push(line);
     }

@@ -12,7 +12,9 @@
  * first frame when every one is the kernel's.
  */
 import type { SimDevice } from "../../hal/sim/device.ts";
+import { isAbsolute } from "node:path";
 import { createLocator } from "../gate/sourcemap.ts";
+import { shown } from "./paths.ts";
 
 /** "kernel: app NAME faulted: …", the kernel's line for a fault (firmware/apps.ts). */
 const FAULT_LINE = /^kernel: app (\S+) faulted: /;
@@ -24,7 +26,8 @@ export interface FaultSites {
   of(app: string): string | undefined;
 }
 
-export function faultSites(device: SimDevice, bundle: string, code: string, map: string | undefined): FaultSites {
+/** `base`: the folder a source outside the checkout is shown relative to (the user's project). */
+export function faultSites(device: SimDevice, bundle: string, code: string, map: string | undefined, base = process.cwd()): FaultSites {
   const stacks = new Map<string, string>();
   let locator: ReturnType<typeof createLocator> | undefined;
   const frames = (stack: string) => {
@@ -36,7 +39,7 @@ export function faultSites(device: SimDevice, bundle: string, code: string, map:
       if (offset === undefined) continue;
       locator ??= createLocator(code, { file: bundle, map });
       const at = locator.locate(offset);
-      out.push(`${at.file}:${at.line}:${at.column}`);
+      out.push(`${isAbsolute(at.file) ? shown(at.file, base) : at.file}:${at.line}:${at.column}`);
     }
     return out;
   };

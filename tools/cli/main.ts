@@ -40,16 +40,26 @@ const program = new Command("exo")
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
 program
+  .command("new <folder>")
+  .description("make a project of your own: exo.config.json, an app (a button toggles the LED and counts presses in a file), a stimulus file, an app test")
+  .option("--board <name>", "the board in exo.config.json: esp32, linux", "esp32")
+  .option("--port <path>", "the board's serial port, written into exo.config.json")
+  .option("--exo <spec>", "the exo dependency as npm takes it: a version, a tarball, a folder (default: this exo)")
+  .option("--json", "print the result as JSON")
+  .addHelpText("after", "\nExample:\n  exo new my-device && cd my-device && npm install && npm test")
+  .action((folder, opts) => execute(() => import("./commands/new.ts"), { cwd: process.cwd(), folder, ...opts, exo: root, exoSpec: opts.exo }));
+
+program
   .command("build")
   .description("bundle kernel + LibOS + apps into dist/firmware.js, gate it, report its size")
-  .option("--board <name>", "board profile (esp32, linux)", "esp32")
-  .option("--apps <list>", "comma-separated apps to bundle (default: all in apps/)")
-  .option("--out <file>", "output file (default dist/firmware.js)")
+  .option("--board <name>", "board profile: esp32, linux (default: exo.config.json's board, else esp32)")
+  .option("--apps <list>", "comma-separated apps to bundle: yours and Exo's examples (default: exo.config.json's apps and examples)")
+  .option("--out <file>", "output file (default: the project's dist/firmware.js)")
   .option("--no-typecheck", "skip the type check of the apps against their manifests")
   .option("--wifi-config <file>", "Wi-Fi JSON {ssid,password,host} (esp32; else EXO_WIFI_SSID/EXO_WIFI_PASSWORD/EXO_PEER_HOST)")
   .option("--json", "print the result as JSON")
   .addHelpText("after", "\nExample:\n  exo build --board linux")
-  .action((opts) => execute(() => import("./commands/build.ts"), { cwd: root, ...opts }));
+  .action((opts) => execute(() => import("./commands/build.ts"), { cwd: process.cwd(), exo: root, ...opts }));
 
 program
   .command("check [file]")
@@ -65,7 +75,7 @@ program
   .option("--vcd <file>", "write the GPIO waveform as VCD (GTKWave opens it)")
   .option("--seed <n>", "seed for Math.random and torn flash states", "1")
   .option("--board <name>", "board to simulate (default: the one the bundle was built for)")
-  .option("--bundle <file>", "the bundle to boot (default dist/firmware.js)")
+  .option("--bundle <file>", "the bundle to boot (default: the project's dist/firmware.js)")
   .option("--flash <image>", "flash image file: loaded if it exists, saved at the end")
   .option("--save-flash <file>", "save the whole chip here at the end (a fresh erased chip unless --flash); read it with exo fs FILE")
   .option("--json", "print the run report as JSON (console lines included)")
@@ -90,28 +100,28 @@ program
 program
   .command("flash")
   .description("upload the firmware over a serial port: verified on the device, resumable, atomic switch")
-  .option("--port <path>", "serial port, pty, or tcp://host:port")
-  .option("--baud <n>", "baud rate", "115200")
+  .option("--port <path>", "serial port, pty, or tcp://host:port (default: exo.config.json's port)")
+  .option("--baud <n>", "baud rate (default: exo.config.json's baud, else 115200)")
   .option("--board <name>", "board to build for when the bundle is missing or stale")
-  .option("--bundle <file>", "the bundle to upload (default dist/firmware.js, built if stale)")
+  .option("--bundle <file>", "the bundle to upload (default: the project's dist/firmware.js, built if stale)")
   .option("--packet <bytes>", "DATA packet payload size", "1024")
   .option("--force", "upload even if the device already boots this image")
   .option("--text", "store the bundle as text, not pretokenised (the interpreter's one-byte tokens)")
   .option("--no-run", "do not restart the device into the new image")
   .option("--json", "print the result as JSON")
   .addHelpText("after", "\nExample:\n  exo flash --port /dev/ttyUSB0")
-  .action((opts) => execute(() => import("./commands/flash.ts"), { cwd: root, ...opts }));
+  .action((opts) => execute(() => import("./commands/flash.ts"), { cwd: process.cwd(), exo: root, ...opts }));
 
 program
   .command("monitor")
   .description("the device's console: what it prints, your keys to it; reconnects after an unplug (Ctrl-] quits)")
-  .option("--port <path>", "serial port, pty, or tcp://host:port")
-  .option("--baud <n>", "baud rate", "115200")
+  .option("--port <path>", "serial port, pty, or tcp://host:port (default: exo.config.json's port)")
+  .option("--baud <n>", "baud rate (default: exo.config.json's baud, else 115200)")
   .option("--for <duration>", "stop after this long: 30s, 2m")
   .option("--no-reconnect", "end when the device goes away")
   .option("--json", "print the session summary as JSON")
   .addHelpText("after", "\nExample:\n  exo monitor --port /dev/ttyUSB0")
-  .action((opts) => execute(() => import("./commands/monitor.ts"), { cwd: process.cwd(), ...opts }));
+  .action((opts) => execute(() => import("./commands/monitor.ts"), { cwd: process.cwd(), exo: root, ...opts }));
 
 program
   .command("ports")
@@ -122,19 +132,20 @@ program
 
 program
   .command("test [files...]")
-  .description("run on-device suites (test/hil/*.hil.ts) on the simulated device or a board; JUnit XML")
-  .option("--sim", "run on the simulated device")
-  .option("--hil", "run on the device at --port")
-  .option("--port <path>", "serial port, pty, or tcp://host:port (with --hil)")
-  .option("--baud <n>", "baud rate", "115200")
-  .option("--board <name>", "simulated board (with --sim)", "esp32")
-  .option("--timeout <time>", "per-test limit", "5s")
+  .description("run the project's app tests (*.apptest.ts, on the simulated board) and on-device suites (test/hil/*.hil.ts, with --sim or --hil); JUnit XML")
+  .option("--sim", "also run the on-device suites, on the simulated device")
+  .option("--hil", "run the on-device suites on the board at --port (app tests are not run)")
+  .option("--port <path>", "serial port, pty, or tcp://host:port (with --hil; default: exo.config.json's port)")
+  .option("--baud <n>", "baud rate (default: exo.config.json's baud, else 115200)")
+  .option("--board <name>", "the simulated board (default: exo.config.json's board)")
+  .option("--timeout <time>", "per-test limit of host time", "5s")
   .option("--junit <file>", "also write JUnit XML there")
   .option("--json", "print the result as JSON")
-  .addHelpText("after", "\nExamples:\n  exo test --sim\n  exo test --hil --port /dev/ttyUSB0 --junit junit.xml")
+  .addHelpText("after", "\nExamples:\n  exo test                      # the app tests\n  exo test test/button.apptest.ts\n  exo test --sim                # app tests and on-device suites\n  exo test --hil --port /dev/ttyUSB0 --junit junit.xml")
   .action((files, opts) =>
     execute(() => import("./commands/test.ts"), {
-      cwd: root,
+      cwd: process.cwd(),
+      exo: root,
       files,
       ...opts,
       live: opts.json ? undefined : (line: string) => process.stdout.write(line + "\n"),

@@ -119,15 +119,21 @@ describe("static verification of app code", () => {
       `import { held } from ${JSON.stringify(kernel)};`,
       'import fs from "node:fs";',
       `import { create } from ${JSON.stringify(libos(app.dir, "sched/coop.ts"))};`,
-      "export function start() { return [held, fs, create]; }",
+      'import { fsMount } from "exo/libos/fs/index.ts";',
+      'import { boot } from "exo/firmware/boot.ts";',
+      'import { x } from "exo/../../etc/x.ts";',
+      "export function start() { return [held, fs, create, fsMount, boot, x]; }",
     ].join("\n"));
     const bundle = await bundleApps([{ name: "probe", entry: app.entry, dir: app.dir }], { root });
     const why = bundle.problems.map((p) => `${p.line} ${p.why}`);
     expect(why).toEqual(expect.arrayContaining([
       expect.stringMatching(/^1 apps and LibOS may not import kernel or hal code/),
-      expect.stringMatching(/^2 apps import only their own files and LibOS modules/),
+      expect.stringMatching(/^2 apps import their own files by relative path and LibOS modules as "exo\/libos\/…"/),
+      expect.stringMatching(/^5 apps and LibOS may not import kernel or hal code/),
+      expect.stringMatching(/^6 no such file/),
     ]));
-    expect(why.some((w) => w.startsWith("3 "))).toBe(false);
+    // "exo/libos/…" is the Exo package's LibOS, as a relative path to it is.
+    expect(why.some((w) => w.startsWith("3 ") || w.startsWith("4 "))).toBe(false);
   });
 
   it("refuses what hands over a built-in or that the interpreter reads as another name", async () => {

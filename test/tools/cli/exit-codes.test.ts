@@ -1,6 +1,6 @@
 /** The `exo` binary as a person meets it: messages that say how to fix things, exit codes, no stacks. */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -23,11 +23,18 @@ describe("exo", () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
-  it("exo build with an unknown board lists the known ones, exit 1", () => {
-    const r = run("build", "--board", "esp8266");
+  it("exo build outside a project says how to make one, exit 1", () => {
+    const r = run("build");
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/unknown board "esp8266"/);
-    expect(r.err).toMatch(/known boards: esp32, linux/);
+    expect(r.err).toMatch(/exo build: no exo.config.json in .* or any folder above it: this is not an Exo project\n  make one with `npx exo new my-device`/);
+  });
+
+  it("exo build with an unknown board lists the known ones, exit 1", () => {
+    const r = spawnSync(process.execPath, [exo, "build", "--board", "esp8266"], { cwd: checkout, encoding: "utf8" });
+    expect(r.status).toBe(1);
+    const err = r.stderr;
+    expect(err).toMatch(/unknown board "esp8266"/);
+    expect(err).toMatch(/known boards: esp32, linux/);
   });
 
   it("exo check names the construct and line of a bundle the gate rejects, exit 1", () => {
@@ -74,29 +81,19 @@ describe("exo", () => {
   });
 });
 
-/**
- * `exo build` builds the apps/ of the checkout it runs from, so bad apps get a
- * throwaway copy of this checkout's code (its own apps/, node_modules linked).
- */
-function copyOfCheckout(): string {
-  const dir = mkdtempSync(join(tmpdir(), "exo-project-"));
-  for (const d of ["bin", "tools", "hal", "firmware", "libos"]) cpSync(join(checkout, d), join(dir, d), { recursive: true });
-  for (const f of ["package.json", "tsconfig.json"]) cpSync(join(checkout, f), join(dir, f));
-  symlinkSync(join(checkout, "node_modules"), join(dir, "node_modules"), "dir");
-  return dir;
-}
-
+/** A project of the user's own (exo.config.json, apps/bad), built by this checkout's `exo`. */
 describe("exo build with a bad app: exit 1, the file and the fix, no stack", () => {
-  const project = copyOfCheckout();
+  const project = mkdtempSync(join(tmpdir(), "exo-project-"));
+  writeFileSync(join(project, "exo.config.json"), "{}\n");
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
-  /** `exo build` in the copy, whose apps/ holds one app "bad" with this manifest and main.ts. */
+  /** `exo build` in the project, whose apps/ holds one app "bad" with this manifest and main.ts. */
   function build(manifest: string, main = "export function start() {}\n") {
     rmSync(join(project, "apps"), { recursive: true, force: true });
     mkdirSync(join(project, "apps", "bad"), { recursive: true });
     writeFileSync(join(project, "apps", "bad", "manifest.json"), manifest);
     writeFileSync(join(project, "apps", "bad", "main.ts"), main);
-    const r = spawnSync(process.execPath, [join(project, "bin", "exo.js"), "build"], { cwd: scratch, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [exo, "build"], { cwd: project, encoding: "utf8" });
     return { code: r.status, out: r.stdout, err: r.stderr };
   }
 

@@ -76,8 +76,10 @@ export interface BundledApps {
 }
 
 export interface BundleAppsOptions {
-  /** The project root (holds firmware/, hal/, libos/). */
+  /** The Exo package (holds firmware/, hal/, libos/). */
   root: string;
+  /** The user's project, which the paths in messages are relative to (default root). */
+  project?: string;
   /**
    * Verify and guard the apps (default true). false only for benchmarks whose
    * generated apps run raw baselines beside the capability (they name
@@ -108,8 +110,9 @@ function locateSpecifier(file: string, spec: string): { line: number; column: nu
 const within = (file: string, dir: string) => file === dir || file.startsWith(dir + sep);
 
 /**
- * Resolution: relative paths only, after realpath, to the importing app's own
- * folder or libos/ (a LibOS module: to libos/ only); nothing else.
+ * Resolution: relative paths and "exo/…" (the Exo package's own files), after
+ * realpath, to the importing app's own folder or libos/ (a LibOS module: to
+ * libos/ only); nothing else.
  */
 function confinedResolver(apps: AppInput[], root: string, problems: ConfineProblem[], shown: (f: string) => string): Plugin {
   const dirs = apps.map((app) => realpathSync(app.dir));
@@ -130,10 +133,12 @@ function confinedResolver(apps: AppInput[], root: string, problems: ConfineProbl
     resolveId(source, importer) {
       if (source === refused) return refused;
       if (!importer) return realpathSync(resolve(source));
-      if (!source.startsWith("./") && !source.startsWith("../")) {
-        return refuse(importer, source, "apps import only their own files and LibOS modules, by relative path; hardware comes as capabilities");
+      // "exo/libos/…" names a LibOS module of the Exo package (a project's apps have it in node_modules).
+      const fromExo = source.startsWith("exo/");
+      if (!fromExo && !source.startsWith("./") && !source.startsWith("../")) {
+        return refuse(importer, source, 'apps import their own files by relative path and LibOS modules as "exo/libos/…"; hardware comes as capabilities');
       }
-      const base = resolve(dirname(importer), source);
+      const base = fromExo ? join(root, source.slice(4)) : resolve(dirname(importer), source);
       const file = [base, base + ".ts", base + ".js", join(base, "index.ts"), join(base, "index.js")].find((f) => existsSync(f) && statSync(f).isFile());
       if (!file) return refuse(importer, source, "no such file (give the path with its .ts extension)");
       const real = realpathSync(file);
@@ -153,7 +158,11 @@ function confinedResolver(apps: AppInput[], root: string, problems: ConfineProbl
 export async function bundleApps(apps: AppInput[], options: BundleAppsOptions): Promise<BundledApps> {
   const root = options.root;
   const confine = options.confine !== false;
-  const shown = (file: string) => relative(root, file).split(sep).join("/");
+  const base = options.project ?? root;
+  const shown = (file: string) => {
+    const rel = relative(base, file);
+    return rel.startsWith("..") ? file : rel.split(sep).join("/");
+  };
   const problems: ConfineProblem[] = [];
   const input: Record<string, string> = {};
   apps.forEach((app, i) => (input["app" + i] = app.entry));

@@ -1,9 +1,11 @@
 /**
  * `exo build [--board B] [--apps a,b] [--wifi-config wifi.json] [--no-typecheck] [--json]`: type-check
  * every app against its own manifest's capabilities (tools/build/typecheck.ts), bundle kernel + LibOS +
- * apps for one board, gate it, report its size. Wi-Fi credentials come from
+ * apps for one board, gate it, report its size. Board and apps default to the project's
+ * exo.config.json (tools/cli/project.ts); the bundle goes to the project's dist/. Wi-Fi credentials come from
  * --wifi-config or EXO_WIFI_SSID/EXO_WIFI_PASSWORD (esp32 only; tools/build/device.ts).
  */
+import { join, resolve } from "node:path";
 import { findBoard } from "../../../hal/boards.ts";
 import { buildDevice, type DeviceBuildResult } from "../../build/device.ts";
 import { loadApps } from "../../build/manifests.ts";
@@ -11,9 +13,13 @@ import { typecheckApps } from "../../build/typecheck.ts";
 import { formatViolation } from "../../gate/check.ts";
 import { UserError } from "../errors.ts";
 import { shown } from "../paths.ts";
+import { findProject, projectApps } from "../project.ts";
 
 export interface BuildOptions {
+  /** Where exo runs: the project is the nearest folder at or above it with exo.config.json. */
   cwd: string;
+  /** The Exo package: firmware/, libos/, the examples (default cwd: the checkout as a project). */
+  exo?: string;
   board?: string;
   apps?: string;
   out?: string;
@@ -23,9 +29,12 @@ export interface BuildOptions {
 }
 
 export async function run(options: BuildOptions): Promise<DeviceBuildResult> {
-  const names = options.apps?.split(",").map((a) => a.trim()).filter(Boolean);
+  const project = findProject(options.cwd, options.exo ?? options.cwd);
+  const names = options.apps?.split(",").map((a) => a.trim()).filter(Boolean) ?? projectApps(project);
+  const board = options.board ?? project.config.board;
+  const search = { dirs: [join(project.exo, "apps")] };
   if (options.typecheck !== false) {
-    const errors = typecheckApps(options.cwd, loadApps(options.cwd, findBoard(options.board), names));
+    const errors = typecheckApps(project.exo, loadApps(project.dir, findBoard(board), names, search), project.dir);
     if (errors.length) {
       throw new UserError(
         `type errors in the apps (${errors.length}); nothing was built:\n` + errors.map((e) => "  " + e).join("\n"),
@@ -34,11 +43,12 @@ export async function run(options: BuildOptions): Promise<DeviceBuildResult> {
     }
   }
   const result = await buildDevice({
-    root: options.cwd,
-    board: options.board,
+    root: project.exo,
+    project: project.dir,
+    board,
     apps: names,
-    out: options.out,
-    wifiConfig: options.wifiConfig,
+    out: options.out && resolve(options.cwd, options.out),
+    wifiConfig: options.wifiConfig && resolve(options.cwd, options.wifiConfig),
   });
   if (result.violations.length) {
     throw new UserError(

@@ -5,10 +5,10 @@
  * switched atomically (tools/serial/flasher.ts, boot-stub.ts).
  *
  * Options (for the registration in main.ts):
- *   --port <path>     serial port, pty, or tcp://host:port (required)
- *   --baud <n>        baud rate (default 115200)
- *   --board <name>    board to build for when the bundle is missing or stale (default: the bundle's, else esp32)
- *   --bundle <file>   the bundle to upload (default dist/firmware.js; built if missing or older than the sources)
+ *   --port <path>     serial port, pty, or tcp://host:port (default: exo.config.json's "port")
+ *   --baud <n>        baud rate (default: exo.config.json's "baud", else 115200)
+ *   --board <name>    board to build for when the bundle is missing or stale (default: the bundle's, else the project's)
+ *   --bundle <file>   the bundle to upload (default: the project's dist/firmware.js, built if missing or older than the sources)
  *   --packet <bytes>  DATA packet payload size, 64..4096 (default 1024)
  *   --text            store the bundle as text (default: pretokenised, as the interpreter reads it; tools/build/pretokenise.ts)
  *   --force           upload even if the device already boots this image
@@ -27,9 +27,13 @@ import { progressBar } from "../../serial/progress.ts";
 import { realTimers } from "../../serial/timers.ts";
 import { UserError } from "../errors.ts";
 import { shown } from "../paths.ts";
+import { findProject, linkSettings, projectApps } from "../project.ts";
 
 export interface FlashOptions {
+  /** Where exo runs: the bundle is the project's (exo.config.json at or above it), as are port and baud when not given. */
   cwd: string;
+  /** The Exo package (default cwd, the checkout as a project). */
+  exo?: string;
   port?: string;
   baud?: string | number;
   board?: string;
@@ -59,7 +63,7 @@ export interface FlashResult extends FlashReport {
 }
 
 /** The newest modification time under the device sources. */
-function newestSource(root: string): number {
+function newestSource(exo: string, project: string): number {
   let newest = 0;
   const walk = (dir: string) => {
     if (!existsSync(dir)) return;
@@ -69,7 +73,9 @@ function newestSource(root: string): number {
       else if (/\.(ts|json)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
     }
   };
-  for (const dir of ["firmware", "hal/espruino", "libos", "apps"]) walk(join(root, dir));
+  for (const dir of ["firmware", "hal/espruino", "libos", "apps"]) walk(join(exo, dir));
+  walk(join(project, "apps"));
+  walk(join(project, "exo.config.json"));
   return newest;
 }
 
@@ -115,26 +121,30 @@ function stored(code: string, bundle: string, text = false): Uint8Array {
 }
 
 export async function run(options: FlashOptions): Promise<FlashResult> {
-  if (!options.port) throw new UserError("which port? --port is required", "e.g. --port /dev/ttyUSB0 (see `exo ports`), --port tcp://127.0.0.1:2323, or the pty `exo sim --pty` prints", 2);
-  const baud = number(options.baud, DEFAULT_BAUD, "baud", 300, 4_000_000);
+  const exo = options.exo ?? options.cwd;
+  const project = options.bundle === undefined ? findProject(options.cwd, exo) : undefined;
+  const { port, baud: givenBaud } = linkSettings(options.cwd, exo, options.port, options.baud);
+  if (!port) {
+    throw new UserError("which port? give --port, or \"port\" in exo.config.json", "e.g. --port /dev/ttyUSB0 (see `exo ports`), --port tcp://127.0.0.1:2323, or the pty `exo sim --pty` prints", 2);
+  }
+  const baud = number(givenBaud, DEFAULT_BAUD, "baud", 300, 4_000_000);
   const packetSize = number(options.packet, 1024, "packet", 64, 4096);
-  const root = options.cwd;
-  const bundle = resolve(root, options.bundle ?? join("dist", "firmware.js"));
+  const bundle = resolve(project?.dir ?? options.cwd, options.bundle ?? join("dist", "firmware.js"));
   const meta = bundle.replace(/\.js$/, ".json");
   const builtFor = existsSync(meta) ? (JSON.parse(readFileSync(meta, "utf8")).board as string) : undefined;
-  const board = options.board ?? builtFor ?? "esp32";
+  const board = options.board ?? builtFor ?? project?.config.board ?? "esp32";
   let built = false;
-  const isDefault = options.bundle === undefined;
-  if (!existsSync(bundle) || (isDefault && (builtFor !== board || statSync(bundle).mtimeMs < newestSource(root)))) {
-    if (!isDefault) throw new UserError(`no bundle at ${shown(bundle)}`, "build it with `exo build`, or drop --bundle to use dist/firmware.js");
-    const result = await buildDevice({ root, board });
+  if (project && (!existsSync(bundle) || builtFor !== board || statSync(bundle).mtimeMs < newestSource(exo, project.dir))) {
+    const result = await buildDevice({ root: exo, project: project.dir, board, apps: projectApps(project) });
     if (result.violations.length) throw new UserError(`the build for ${board} fails the dialect gate (${result.violations.length} constructs)`, "`exo check` lists them; nothing was flashed");
     built = true;
+  } else if (!existsSync(bundle)) {
+    throw new UserError(`no bundle at ${shown(bundle)}`, "build it with `exo build`, or drop --bundle to use the project's dist/firmware.js");
   }
   const data = stored(readFileSync(bundle, "latin1"), bundle, options.text);
 
   let link: Link;
-  link = await openLink(options.port, { baud, binding: options.binding });
+  link = await openLink(port, { baud, binding: options.binding });
   const bar = options.onProgress ? undefined : progressBar(options.json ? "off" : "auto", "flash");
   try {
     const client = new ProtocolClient(link, { timers: realTimers, baud });
@@ -147,9 +157,9 @@ export async function run(options: FlashOptions): Promise<FlashResult> {
       run: options.run,
       onProgress: options.onProgress ?? ((done, total) => bar?.update(done, total)),
     });
-    return { port: options.port, bundle, board, built, baud, linkBytesPerSecond: options.port.startsWith("tcp://") ? null : baud / 10, ...report };
+    return { port, bundle, board, built, baud, linkBytesPerSecond: port.startsWith("tcp://") ? null : baud / 10, ...report };
   } catch (error) {
-    if (error instanceof FlashError) throw explain(error, options.port, data.length);
+    if (error instanceof FlashError) throw explain(error, port, data.length);
     throw error;
   } finally {
     bar?.stop();

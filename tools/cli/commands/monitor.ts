@@ -2,8 +2,8 @@
  * `exo monitor --port P [--baud B] [--for 30s] [--no-reconnect] [--json]`: the device's console.
  *
  * Options (for the registration in main.ts):
- *   --port <path>      serial port, pty, or tcp://host:port (required)
- *   --baud <n>         baud rate (default 115200)
+ *   --port <path>      serial port, pty, or tcp://host:port (default: exo.config.json's port)
+ *   --baud <n>         baud rate (default: exo.config.json's baud, else 115200)
  *   --for <duration>   stop after this long: 30s, 2m (default: until Ctrl-])
  *   --no-reconnect     end when the device goes away instead of waiting for it
  *   --json             print the session summary as JSON at the end
@@ -15,10 +15,13 @@
  */
 import { parseDuration } from "../duration.ts";
 import { UserError } from "../errors.ts";
+import { linkSettings } from "../project.ts";
 import { DEFAULT_BAUD, openLink, type Binding, type Link } from "../../serial/link.ts";
 
 export interface MonitorOptions {
   cwd?: string;
+  /** The Exo package (to read exo.config.json's port and baud when --port/--baud are not given). */
+  exo?: string;
   port?: string;
   baud?: string | number;
   for?: string;
@@ -49,9 +52,10 @@ export interface MonitorResult {
 const CTRL_RIGHT_BRACKET = 0x1d;
 
 export async function run(options: MonitorOptions): Promise<MonitorResult> {
-  if (!options.port) throw new UserError("which port? --port is required", "see `exo ports`, or use the pty `exo sim --pty` prints", 2);
-  const port = options.port;
-  const baud = Number(options.baud ?? DEFAULT_BAUD);
+  const settings = linkSettings(options.cwd ?? process.cwd(), options.exo ?? options.cwd ?? process.cwd(), options.port, options.baud);
+  if (!settings.port) throw new UserError('which port? give --port, or "port" in exo.config.json', "see `exo ports`, or use the pty `exo sim --pty` prints", 2);
+  const port = settings.port;
+  const baud = Number(settings.baud ?? DEFAULT_BAUD);
   const output = options.output ?? ((bytes: Uint8Array) => process.stdout.write(bytes));
   const status = options.status ?? ((line: string) => process.stderr.write(`[exo monitor] ${line}\n`));
   const input = options.input ?? process.stdin;

@@ -38,6 +38,7 @@ import { shown } from "../paths.ts";
 import { drawWaveform, waveformWidth, type WaveformPicture } from "../waveform.ts";
 import { faultSites, type FaultSites } from "../fault-site.ts";
 import { parseStimulus, type StimulusEvent } from "../stimulus.ts";
+import { findConfig } from "../project.ts";
 import type { status as kernelStatus } from "../../../firmware/status.ts";
 
 export interface SimCommandOptions {
@@ -99,7 +100,8 @@ export interface SimResult {
 export const stamp = (ms: number): string => `[${(ms / 1000).toFixed(3).padStart(8)}s]`;
 
 export async function run(options: SimCommandOptions): Promise<SimResult> {
-  const bundle = resolve(options.cwd, options.bundle ?? join("dist", "firmware.js"));
+  // Default: the project's bundle (the folder with exo.config.json at or above cwd).
+  const bundle = options.bundle ? resolve(options.cwd, options.bundle) : join(findConfig(options.cwd) ?? options.cwd, "dist", "firmware.js");
   if (!existsSync(bundle)) {
     throw new UserError(`no bundle at ${shown(bundle)}`, "build one first: `exo build` (or `npm start`, which builds and boots it)");
   }

@@ -1,22 +1,23 @@
 /**
- * `exo test --sim | --hil --port P [files…] [--timeout 5s] [--junit FILE] [--json]`:
- * run on-device test suites (test/hil/*.hil.ts by default) on the simulated
- * device or on a board, one result per test, JUnit XML for CI.
- *
- * Options (for the registration in main.ts; `[files...]` is a variadic argument):
- *   --sim              run on the simulated device (in-process serial line, virtual time)
- *   --hil              run on a board (or `exo sim --pty`, or tcp://…) at --port
- *   --port <path>      serial port, pty, or tcp://host:port (with --hil)
- *   --baud <n>         baud rate (default 115200)
- *   --board <name>     the simulated board (with --sim; default esp32)
- *   --timeout <time>   per-test limit: 500ms, 5s (default 5s)
- *   --junit <file>     also write JUnit XML there
- *   --json             print the result as JSON
- * Exit 1 when a test fails, times out, or the device resets/hangs mid-run.
+ * `exo test [files…] [--sim | --hil --port P] [--timeout 5s] [--junit FILE] [--json]`: run the
+ * project's tests, one result per test, JUnit XML for CI:
+ *  - app tests (`*.apptest.ts`, tools/apptest/): host-side tests that boot the project's build on
+ *    the simulated board, drive its inputs, advance virtual time and assert on pins, console lines,
+ *    files and datagrams. Simulator only: they run unless --hil is given.
+ *  - on-device suites (`test/hil/**\/*.hil.ts`): code that runs on the device, on the simulated
+ *    device (--sim) or on a board (--hil --port P).
+ * Without files, every app test of the project and, with --sim or --hil, its suites. Board, port and
+ * baud default to exo.config.json. Exit 1 when a test fails, times out, or the device resets or
+ * hangs mid-run.
  */
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { findBoard } from "../../../hal/boards.ts";
+import { findAppTests, runAppTests, APPTEST_SUFFIX } from "../../apptest/runner.ts";
+import { buildDevice } from "../../build/device.ts";
+import { loadApps } from "../../build/manifests.ts";
+import { typecheckApps } from "../../build/typecheck.ts";
+import { formatViolation } from "../../gate/check.ts";
 import { bundleSuites, consoleTap, junitXml, runSuites, type SuiteRun, type TestResult } from "../../serial/hil.ts";
 import { DEFAULT_BAUD, openLink, type Binding } from "../../serial/link.ts";
 import { ProtocolClient } from "../../serial/protocol.ts";
@@ -24,9 +25,14 @@ import { SimLine } from "../../serial/sim-link.ts";
 import { realTimers, VirtualTime } from "../../serial/timers.ts";
 import { parseDuration } from "../duration.ts";
 import { UserError } from "../errors.ts";
+import { shown } from "../paths.ts";
+import { findProject, projectApps, type Project } from "../project.ts";
 
 export interface TestOptions {
+  /** Where exo runs (the project is found from here). */
   cwd: string;
+  /** The Exo package (default cwd: the checkout as a project). */
+  exo?: string;
   files?: string[];
   sim?: boolean;
   hil?: boolean;
@@ -47,6 +53,8 @@ export interface TestCommandResult extends SuiteRun {
   junit?: string;
   /** The results were streamed as they ended. */
   streamed?: boolean;
+  /** What was found and not run, and how to run it. */
+  notes: string[];
 }
 
 function findSuites(root: string): string[] {
@@ -63,44 +71,99 @@ function findSuites(root: string): string[] {
   return out.sort();
 }
 
+/** The project's build for its app tests (dist/apptest/), type-checked and gated like `exo build`'s. */
+async function buildForTests(project: Project, boardName: string) {
+  const names = projectApps(project);
+  const board = findBoard(boardName);
+  const grants = loadApps(project.dir, board, names, { dirs: [join(project.exo, "apps")] });
+  const errors = typecheckApps(project.exo, grants, project.dir);
+  if (errors.length) throw new UserError(`type errors in the apps (${errors.length}); no test ran:\n` + errors.map((e) => "  " + e).join("\n"), "fix them; `exo build` shows the same");
+  const out = join(project.dir, "dist", "apptest", "firmware.js");
+  const built = await buildDevice({ root: project.exo, project: project.dir, board: board.name, apps: names, out });
+  if (built.violations.length) {
+    throw new UserError(`the dialect gate rejects the build:\n` + built.violations.slice(0, 5).map((v) => "  " + formatViolation(v)).join("\n"), "`exo build` shows the same; espruino.md §1 lists what the interpreter runs");
+  }
+  return { bundle: out, grants, board };
+}
+
 export async function run(options: TestOptions): Promise<TestCommandResult> {
-  if (options.sim === options.hil) throw new UserError("choose where the tests run: --sim or --hil --port P", "e.g. `exo test --sim`, or `exo test --hil --port /dev/ttyUSB0`", 2);
-  if (options.hil && !options.port) throw new UserError("--hil needs --port", "e.g. --port /dev/ttyUSB0 (see `exo ports`), or the pty `exo sim --pty` prints", 2);
-  const root = options.cwd;
-  const files = options.files?.length ? options.files : findSuites(root);
-  if (!files.length) throw new UserError("no test suites: nothing matches test/hil/**/*.hil.ts", "write one (see test/hil/smoke.hil.ts) or name files");
-  for (const f of files) if (!existsSync(resolve(root, f))) throw new UserError(`no suite at ${f}`, "check the path");
-  const timeoutMs = parseDuration(options.timeout ?? "5s");
-  const code = await bundleSuites(root, files);
-  const tap = consoleTap();
+  if (options.sim && options.hil) throw new UserError("--sim and --hil both given", "choose where on-device suites run: `exo test --sim`, or `exo test --hil --port /dev/ttyUSB0`", 2);
+  const project = findProject(options.cwd, options.exo ?? options.cwd);
+  const root = project.dir;
+  const given = options.files ?? [];
+  for (const f of given) if (!existsSync(resolve(options.cwd, f))) throw new UserError(`no test file at ${f}`, "check the path");
+  const named = given.map((f) => relative(root, resolve(options.cwd, f)));
+  const strange = named.filter((f) => !f.endsWith(APPTEST_SUFFIX) && !f.endsWith(".hil.ts"));
+  if (strange.length) throw new UserError(`${strange.join(", ")}: not a test file`, `app tests end in ${APPTEST_SUFFIX}, on-device suites in .hil.ts`, 2);
+  const appTests = given.length ? named.filter((f) => f.endsWith(APPTEST_SUFFIX)) : findAppTests(root);
+  const suites = given.length ? named.filter((f) => f.endsWith(".hil.ts")) : findSuites(root);
+  const notes: string[] = [];
+  const runApps = appTests.length > 0 && !options.hil;
+  const runSuitesToo = suites.length > 0 && (options.sim || options.hil);
+  if (appTests.length && options.hil) notes.push(`${appTests.length} app test file(s) not run: they run on the simulator (drop --hil)`);
+  if (suites.length && !runSuitesToo) {
+    if (!runApps) throw new UserError("on-device suites need a place to run: --sim or --hil --port P", "e.g. `exo test --sim`, or `exo test --hil --port /dev/ttyUSB0`", 2);
+    notes.push(`${suites.length} on-device suite(s) not run: add --sim (the simulated device) or --hil --port P (a board)`);
+  }
+  if (!runApps && !runSuitesToo) {
+    throw new UserError(
+      `no tests in ${shown(root)}: no *${APPTEST_SUFFIX} file, and no test/hil/*.hil.ts`,
+      `write an app test (README, "Testing an app"), e.g. test/button${APPTEST_SUFFIX}`,
+    );
+  }
+  if (options.hil && !(options.port ?? project.config.port)) {
+    throw new UserError("--hil needs a port", `give --port /dev/ttyUSB0 (see \`exo ports\`), or "port" in ${shown(join(root, "exo.config.json"))}`, 2);
+  }
+  const timeoutMs = parseDuration(options.timeout ?? "5s", "--timeout");
   const stream = options.live && ((t: TestResult) => options.live!(resultLine(t)));
-  const header = (target: string) => heading(target, files);
-  let result: SuiteRun;
-  let target: string;
-  if (options.sim) {
-    const board = findBoard(options.board);
-    const time = new VirtualTime();
-    const line = new SimLine({ board, time });
-    const client = new ProtocolClient(line.connect(), { timers: time, onConsole: tap.write });
-    target = `simulated ${board.name} (virtual time)`;
-    options.live?.(header(target));
-    result = await time.drive(runSuites(client, code, { timers: time, timeoutMs, console: tap, onResult: stream, restore: false }));
-    line.stop();
-  } else {
-    const baud = Number(options.baud ?? DEFAULT_BAUD);
-    const link = await openLink(options.port!, { baud, binding: options.binding });
-    try {
-      const client = new ProtocolClient(link, { timers: realTimers, baud, onConsole: tap.write });
-      target = link.description;
-      options.live?.(header(target));
-      result = await runSuites(client, code, { timers: realTimers, timeoutMs, console: tap, onResult: stream });
-    } finally {
-      await link.close();
+  const boardName = options.board ?? project.config.board;
+  const targets: string[] = [];
+  const runs: SuiteRun[] = [];
+  if (runApps) {
+    const built = await buildForTests(project, boardName);
+    const target = `simulated ${built.board.name} (app tests)`;
+    targets.push(target);
+    options.live?.(heading(target, appTests));
+    runs.push(await runAppTests({ files: appTests.map((f) => join(root, f)), ...built, project: root, timeoutMs, onResult: stream }));
+  }
+  if (runSuitesToo) {
+    const code = await bundleSuites(root, suites);
+    const tap = consoleTap();
+    if (options.sim) {
+      const board = findBoard(boardName);
+      const time = new VirtualTime();
+      const line = new SimLine({ board, time });
+      const client = new ProtocolClient(line.connect(), { timers: time, onConsole: tap.write });
+      const target = `simulated ${board.name} (virtual time)`;
+      targets.push(target);
+      options.live?.(heading(target, suites));
+      runs.push(await time.drive(runSuites(client, code, { timers: time, timeoutMs, console: tap, onResult: stream, restore: false })));
+      line.stop();
+    } else {
+      const baud = Number(options.baud ?? project.config.baud ?? DEFAULT_BAUD);
+      const link = await openLink((options.port ?? project.config.port)!, { baud, binding: options.binding });
+      try {
+        const client = new ProtocolClient(link, { timers: realTimers, baud, onConsole: tap.write });
+        targets.push(link.description);
+        options.live?.(heading(link.description, suites));
+        runs.push(await runSuites(client, code, { timers: realTimers, timeoutMs, console: tap, onResult: stream }));
+      } finally {
+        await link.close();
+      }
     }
   }
+  const result: SuiteRun = {
+    tests: runs.flatMap((r) => r.tests),
+    passed: runs.reduce((n, r) => n + r.passed, 0),
+    failed: runs.reduce((n, r) => n + r.failed, 0),
+    badLines: runs.reduce((n, r) => n + r.badLines, 0),
+    durationMs: runs.reduce((n, r) => n + r.durationMs, 0),
+    ...(runs.find((r) => r.aborted) ? { aborted: runs.find((r) => r.aborted)!.aborted } : {}),
+  };
   const junit = options.junit ? resolve(options.cwd, options.junit) : undefined;
   if (junit) writeFileSync(junit, junitXml(result));
-  return { target, files, ...result, ...(junit ? { junit } : {}), ...(stream ? { streamed: true } : {}) };
+  const files = [...(runApps ? appTests : []), ...(runSuitesToo ? suites : [])];
+  return { target: targets.join(" and "), files, ...result, notes, ...(junit ? { junit } : {}), ...(stream ? { streamed: true } : {}) };
 }
 
 const MARK: Record<string, string> = { pass: "✓", fail: "✗", timeout: "⏱", error: "!", "not run": "-" };
@@ -121,6 +184,7 @@ export function render(result: TestCommandResult): string {
     `${result.passed} passed, ${result.failed} failed` + (result.badLines ? `, ${result.badLines} result lines lost or garbled on the link` : "") + ` in ${(result.durationMs / 1000).toFixed(2)} s`,
     ...(result.aborted ? [`run aborted: ${result.aborted}`] : []),
     ...(result.junit ? [`JUnit XML: ${result.junit}`] : []),
+    ...result.notes,
   ].join("\n");
 }
 
