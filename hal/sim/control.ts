@@ -83,6 +83,11 @@ export class SimControl {
     );
   }
 
+  /** Run `fn` on the host `afterMs` of simulated time from now (the outside world acting: a datagram sent in). */
+  at(afterMs: number, fn: () => void, label: string): void {
+    this.target.clock.add({ kind: "host", fn, args: [], label, external: true }, afterMs);
+  }
+
   /** A pulse on pin `n`: `level` for `widthMs`, starting `afterMs` from now, then let go. */
   pulsePin(n: number, level: 0 | 1, widthMs: number, afterMs = 0): void {
     this.drivePin(n, level, afterMs);

@@ -116,6 +116,11 @@ export class SimNet {
     return new Promise((resolve) => this.waiters.set(devicePort, [...(this.waiters.get(devicePort) ?? []), resolve]));
   }
 
+  /** Whether a device socket is bound to `devicePort` now. */
+  isBound(devicePort: number): boolean {
+    return this.ports.has(devicePort);
+  }
+
   /** Open sockets now. */
   get open(): number {
     return this.sockets.length;

@@ -8,6 +8,8 @@
  *   2.5s   release D3         ... and lets it go
  *   3s     pulse D2 1 50ms    D2 at level 1 for 50 ms, then let go
  *   5s     cut                power cut, then power back on: the device boots again, flash as it was
+ *   6s     udp 5700 hello     a UDP datagram "hello" to the device's port 5700 (the rest of the line;
+ *   6.5s   udp 5700 "a\u0023b" as a JSON string for escapes): the run gets a network, as with --net
  *
  * Times and durations as `exo sim --for` takes them (500ms, 2s, 1.5m); `#`
  * starts a comment. Events run in time order (ties in file order).
@@ -21,15 +23,17 @@ import { UserError } from "./errors.ts";
 export type StimulusEvent =
   | { at: number; line: number; kind: "drive"; pin: number; level: 0 | 1 | undefined }
   | { at: number; line: number; kind: "pulse"; pin: number; level: 0 | 1; widthMs: number }
-  | { at: number; line: number; kind: "cut" };
+  | { at: number; line: number; kind: "cut" }
+  | { at: number; line: number; kind: "udp"; port: number; data: Buffer };
 
-const FORMS = "`<time> press D<n> <duration>`, `<time> drive D<n> 0|1`, `<time> release D<n>`, `<time> pulse D<n> 0|1 <duration>` or `<time> cut`";
+const FORMS = "`<time> press D<n> <duration>`, `<time> drive D<n> 0|1`, `<time> release D<n>`, `<time> pulse D<n> 0|1 <duration>`, `<time> cut` or `<time> udp <port> <text>`";
 
 export function parseStimulus(text: string, file: string, pins: number): StimulusEvent[] {
   const events: StimulusEvent[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
-    const words = raw.replace(/#.*/, "").trim().split(/\s+/).filter(Boolean);
+    const text = raw.replace(/#.*/, "").trim();
+    const words = text.split(/\s+/).filter(Boolean);
     if (!words.length) return;
     const where = `${file}:${line}`;
     const bad = (why: string): never => {
@@ -77,6 +81,23 @@ export function parseStimulus(text: string, file: string, pins: number): Stimulu
         arity(0);
         events.push({ at, line, kind: "cut" });
         break;
+      case "udp": {
+        const port = Number(args[0]);
+        if (!/^\d+$/.test(args[0] ?? "") || port < 1 || port > 65535) bad(`"${args[0] ?? ""}" is not a UDP port (1..65535)`);
+        // The payload: the rest of the line after the port, or a JSON string.
+        const rest = text.slice(text.indexOf(args[0]!, text.indexOf("udp") + 3) + args[0]!.length).trim();
+        if (!rest) bad("udp takes a port and the datagram's text");
+        let payload = rest;
+        if (rest.startsWith('"')) {
+          try {
+            payload = JSON.parse(rest);
+          } catch {
+            bad(`${rest} is not a JSON string`);
+          }
+        }
+        events.push({ at, line, kind: "udp", port, data: Buffer.from(payload, "latin1") });
+        break;
+      }
       default:
         bad(verb === undefined ? "a time with no event" : `unknown event "${verb}"`);
     }

@@ -70,6 +70,10 @@ describe("exo sim --stim", () => {
     ["1s drive LED 1", /s\.txt:1: "LED" is not a pin/],
     ["1s drive D1 high", /s\.txt:1: level "high" is not 0 or 1/],
     ["# fine\n\n2s", /s\.txt:3: a time with no event/],
+    ["1s udp", /s\.txt:1: "" is not a UDP port/],
+    ["1s udp 70000 hi", /s\.txt:1: "70000" is not a UDP port/],
+    ["1s udp 7200", /s\.txt:1: udp takes a port and the datagram's text/],
+    ['1s udp 7200 "open', /s\.txt:1: "open is not a JSON string/],
   ])("names the file, line and mistake: %s", (text, message) => {
     expect(() => parseStimulus(text, "s.txt", 40)).toThrow(message);
     try {
@@ -77,6 +81,21 @@ describe("exo sim --stim", () => {
     } catch (e) {
       expect((e as { hint?: string }).hint).toMatch(/press D<n> <duration>/);
     }
+  });
+
+  it("sends datagrams in: the rest of the line, or a JSON string; a port nobody bound is said, not silent", async () => {
+    const out = join(dir, "fw-echo", "firmware.js");
+    const fixtures = join(root, "test", "fixtures", "apps");
+    expect((await buildDevice({ root, board: "esp32", apps: ["echo"], appDirs: [fixtures], out })).violations).toEqual([]);
+    expect(parseStimulus('1s udp 7200 hello world  # greeting\n2s udp 7200 "a\\u0023b\\n"\n', "s.txt", 40).map((e) => (e.kind === "udp" ? [e.port, e.data.toString()] : e.kind))).toEqual([
+      [7200, "hello world"],
+      [7200, "a#b\n"],
+    ]);
+    writeFileSync(join(dir, "udp.txt"), "500ms udp 7200 one\n600ms udp 7200 \"two\"\n700ms udp 7300 nobody\n");
+    const lines: string[] = [];
+    const result = await run({ cwd: dir, bundle: out, for: "2s", stim: "udp.txt", live: (l) => lines.push(l) });
+    expect(result.net?.counters).toMatchObject({ received: 2, sent: 2 });
+    expect(lines).toContain("[   0.700s] [sim] stimulus line 3: nothing listens on udp 7300; the datagram is dropped");
   });
 
   it("a missing stimulus file is named, with what to write", async () => {

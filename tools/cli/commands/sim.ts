@@ -20,9 +20,11 @@
  * `--loss`, `--dup` (probabilities 0..1) and `--delay` (ms) inject faults, seeded by --seed.
  *
  * Stimulus: `--stim FILE` presses buttons, drives pins and cuts the power at
- * given simulated times (the format: tools/cli/stimulus.ts); after a cut the
- * device boots again with its flash as it was, and the run goes on.
+ * given simulated times, and sends UDP datagrams in (the format: tools/cli/stimulus.ts;
+ * datagrams give the run a network); after a cut the device boots again with its
+ * flash as it was, and the run goes on.
  */
+import dgram from "node:dgram";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findBoard } from "../../../hal/boards.ts";
@@ -115,10 +117,10 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
   if (!Number.isInteger(seed)) throw new UserError(`--seed ${options.seed} is not a whole number`, "give e.g. --seed 7");
   const ms = parseDuration(options.for ?? "10s");
   const image = options.flash ? resolve(options.cwd, options.flash) : undefined;
-  const net = netOptions(options);
   const stimulus = options.stim ? readStimulus(resolve(options.cwd, options.stim), board.pins) : [];
+  const net = netOptions(options, stimulus.some((e) => e.kind === "udp"));
   if (net && stimulus.some((e) => e.kind === "cut")) {
-    throw new UserError("--stim with a power cut cannot be combined with the network", "drop --net/--listener/--listen, or the cut from the stimulus file", 2);
+    throw new UserError("--stim with a power cut cannot be combined with the network", "drop --net/--listener/--listen and the stimulus's udp lines, or the cut", 2);
   }
   const messages: string[] = [];
   let listener: Listener | undefined;
@@ -148,12 +150,19 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
     net,
   });
   sites = faultSites(device, bundle, code, map);
+  // The stimulus's datagrams come from a host socket of their own, to the port the device bound.
+  const sender = stimulus.some((e) => e.kind === "udp") ? dgram.createSocket("udp4") : undefined;
+  const sendIn = (port: number, data: Buffer, line: number) => {
+    if (!device.net?.isBound(port)) return options.live?.(`${stamp(device.now)} [sim] stimulus line ${line}: nothing listens on udp ${port}; the datagram is dropped`);
+    void device.net.hostPort(port).then((to) => sender!.send(data, to, "127.0.0.1"));
+  };
   let report;
   try {
     device.boot(code, { file: bundle, map });
     for (const e of stimulus) {
       if (e.kind === "drive") device.control.drivePin(e.pin, e.level, e.at);
       else if (e.kind === "pulse") device.control.pulsePin(e.pin, e.level, e.widthMs, e.at);
+      else if (e.kind === "udp") device.control.at(e.at, () => sendIn(e.port, e.data, e.line), `stimulus udp ${e.port}`);
       else device.control.cutPower(e.at, `power cut by the stimulus (line ${e.line})`);
     }
     const wallStart = performance.now();
@@ -167,6 +176,7 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
     report = { ...report, simulatedMs: device.now, wallMs, ratio: device.now / Math.max(wallMs, 1e-3) };
   } finally {
     device.net?.close();
+    sender?.close();
     await listener?.close();
   }
 
@@ -226,8 +236,8 @@ function readStimulus(path: string, pins: number): StimulusEvent[] {
 }
 
 /** The network options the flags ask for, or undefined for none. */
-function netOptions(options: SimCommandOptions): SimNetOptions | undefined {
-  if (!options.net && !options.listener && options.listen === undefined) return undefined;
+function netOptions(options: SimCommandOptions, implied = false): SimNetOptions | undefined {
+  if (!options.net && !options.listener && options.listen === undefined && !implied) return undefined;
   const chance = (flag: string, value?: string): number | undefined => {
     if (value === undefined) return undefined;
     const p = Number(value);
