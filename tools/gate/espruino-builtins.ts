@@ -1,41 +1,35 @@
-// What Espruino's global scope lacks, measured on the interpreter (2v29, the
-// Linux build of upstream c5ff787: `typeof X` / `typeof X.y` for every
-// standard ECMAScript global and static member that Node 20 has). The ESP32
-// build has no more than this. test/tools/gate/interpreter.test.ts re-checks
-// every entry when ESPRUINO_BIN is set.
+// What Espruino's global scope lacks: derived from the interpreter's own sources
+// and TypeScript's standard library (tools/gate/derive-builtins.ts writes
+// espruino-builtins.generated.ts; run it again after an upstream release).
+// test/tools/gate/interpreter.test.ts checks every entry on the interpreter
+// when ESPRUINO_BIN is set. Non-standard names (Node's queueMicrotask, V8's
+// Error.captureStackTrace, Annex B's getYear) are not listed: an app's type
+// check (tools/build/typecheck.ts, the standard library only) refuses them.
+import {
+  DERIVED_E_MEMBERS, DERIVED_MISSING_GLOBALS, DERIVED_MISSING_METHODS, DERIVED_MISSING_STATICS,
+} from "./espruino-builtins.generated.ts";
 
-/** Globals that do not exist (espruino.md §1 names the first eight). */
-export const MISSING_GLOBALS: readonly string[] = [
-  "Symbol", "Map", "Set", "WeakMap", "WeakSet", "Proxy", "Reflect", "RangeError",
-  // measured beyond the table:
-  "AggregateError", "EvalError", "URIError", "BigInt", "BigInt64Array", "BigUint64Array",
-  "WeakRef", "FinalizationRegistry", "Intl", "Atomics", "SharedArrayBuffer", "Iterator",
-  "decodeURI", "encodeURI", "escape", "unescape", "queueMicrotask", "structuredClone",
-  "TextEncoder", "TextDecoder", "URL",
-];
+/** Globals that do not exist (espruino.md §1 names the first eight: Symbol, Map, Set, WeakMap, WeakSet, Proxy, Reflect, RangeError). */
+export const MISSING_GLOBALS: readonly string[] = DERIVED_MISSING_GLOBALS;
 
-/**
- * Static members that read as undefined, by global. Those with a rule of their
- * own (Object.freeze/seal/is, Array.from/of, String.raw, Promise.race/allSettled/any,
- * <TypedArray>.from/of) are not repeated here.
- */
-export const MISSING_STATICS: Readonly<Record<string, readonly string[]>> = {
-  Object: ["getOwnPropertySymbols", "hasOwn", "preventExtensions", "isExtensible", "isFrozen", "isSealed"],
-  Number: ["isFinite", "isInteger", "isNaN", "isSafeInteger", "parseFloat", "parseInt",
-    "MAX_SAFE_INTEGER", "MIN_SAFE_INTEGER", "EPSILON"],
-  Math: ["acosh", "asinh", "atanh", "cbrt", "expm1", "clz32", "cosh", "fround", "hypot", "imul",
-    "log1p", "log2", "log10", "sinh", "tanh", "trunc"],
-  String: ["fromCodePoint"],
-  Date: ["UTC"],
-  ArrayBuffer: ["isView"],
-  Error: ["captureStackTrace"],
+/** Statics that rules of their own report, with a better hint (rules.ts): the generic rule leaves them. */
+const OWN_RULES: Readonly<Record<string, readonly string[]>> = {
+  Object: ["freeze", "seal", "is"], Array: ["from", "of"], String: ["raw"], Promise: ["race", "allSettled", "any"],
 };
 
 export const TYPED_ARRAYS: readonly string[] = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array",
   "Uint16Array", "Int32Array", "Uint32Array", "Float32Array", "Float64Array"];
 
-/** Typed-array statics that read as undefined (besides from/of). */
-export const MISSING_TYPED_ARRAY_STATICS: readonly string[] = ["BYTES_PER_ELEMENT"];
+/** Static members that read as undefined, by global (typed arrays: MISSING_TYPED_ARRAY_STATICS). */
+export const MISSING_STATICS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.entries(DERIVED_MISSING_STATICS)
+    .filter(([owner]) => !TYPED_ARRAYS.includes(owner))
+    .map(([owner, names]) => [owner, names.filter((n) => !OWN_RULES[owner]?.includes(n))] as const)
+    .filter(([, names]) => names.length),
+);
+
+/** Typed-array statics that read as undefined (besides from/of, a rule of their own). */
+export const MISSING_TYPED_ARRAY_STATICS: readonly string[] = (DERIVED_MISSING_STATICS.Uint8Array ?? []).filter((n) => n !== "from" && n !== "of");
 
 /**
  * Built-in constructors a class cannot extend: with `super()` each fails
@@ -61,30 +55,13 @@ export const ESPRUINO_KEYWORDS: readonly string[] = [
 ];
 
 /**
- * Instance methods Espruino lacks, by the built-in that has them in Node 20
- * (measured: `typeof [][m]`, `typeof "s"[m]`, … on the interpreter; reading a
- * missing member of a string throws there). Only names that no Espruino
- * built-in has at all: `lastIndexOf` works on strings, `slice` on arrays.
+ * Instance methods no standard built-in of Espruino has, by the built-in that
+ * has them in standard JavaScript (`lastIndexOf` works on strings, so it is not one).
  */
-export const MISSING_METHODS: Readonly<Record<string, readonly string[]>> = {
-  "Array and typed arrays": ["at", "copyWithin", "findLast", "findLastIndex", "flat", "flatMap", "reduceRight",
-    "toReversed", "toSorted", "toSpliced", "with", "keys", "values", "entries"],
-  String: ["codePointAt", "matchAll", "normalize", "localeCompare", "search", "trimStart", "trimEnd", "trimLeft",
-    "trimRight", "toLocaleLowerCase", "toLocaleUpperCase", "isWellFormed", "toWellFormed"],
-  Number: ["toExponential", "toPrecision", "toLocaleString"],
-  Date: ["toDateString", "toTimeString", "toGMTString", "setUTCDate", "setUTCFullYear", "setUTCHours",
-    "setUTCMilliseconds", "setUTCMinutes", "setUTCMonth", "setUTCSeconds", "getYear", "setYear",
-    "toLocaleDateString", "toLocaleTimeString"],
-  Object: ["isPrototypeOf", "propertyIsEnumerable", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__"],
-  DataView: ["getBigInt64", "setBigInt64", "getBigUint64", "setBigUint64"],
-};
+export const MISSING_METHODS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  // Promise's finally has a rule of its own (rules.ts).
+  Object.entries(DERIVED_MISSING_METHODS).map(([owner, names]) => [owner, owner === "Promise" ? names.filter((n) => n !== "finally") : names] as const).filter(([, names]) => names.length),
+);
 
-/** The members of `E` (the Linux build: `Object.getOwnPropertyNames(E)`): a name that differs only in case is a typo (`E.crc32`). */
-export const E_MEMBERS: readonly string[] = ["CRC32", "FFT", "HSBtoRGB", "asUTF8", "asm", "clip", "compiledC",
-  "connectSDCard", "convolve", "decodeUTF8", "defrag", "dumpFragmentation", "dumpFreeList", "dumpLockedVars", "dumpStr",
-  "dumpVariables", "enableWatchdog", "fromUTF8", "getAddressOf", "getAnalogVRef", "getClock", "getConsole",
-  "getErrorFlags", "getFlags", "getPowerUsage", "getSizeOf", "getTemperature", "hwRand", "internal", "isUTF8",
-  "kickWatchdog", "lockConsole", "lookupNoCase", "mapInPlace", "memoryArea", "memoryMap", "nativeCall", "openFile",
-  "pipe", "reboot", "reverseByte", "setBootCode", "setClock", "setConsole", "setDST", "setFlags", "setPassword",
-  "setTimeZone", "srand", "stopEventPropagation", "sum", "toArrayBuffer", "toFlatString", "toJS", "toString",
-  "toUint8Array", "unmountSD", "variance"];
+/** The members of `E` (in any build): a name that differs only in case is a typo (`E.crc32`). */
+export const E_MEMBERS: readonly string[] = DERIVED_E_MEMBERS;

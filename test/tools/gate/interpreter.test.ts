@@ -72,8 +72,10 @@ describe.skipIf(!bin)("on the Espruino interpreter (ESPRUINO_BIN)", () => {
       // A sample value per owner; reading a missing member of a string throws there, so each read is in a try.
       const samples: Record<string, string[]> = {
         "Array and typed arrays": ["[]", "new Uint8Array(1)"], String: ['"s"'], Number: ["(1)"], Date: ["new Date()"],
-        Object: ["({})"], DataView: ["new DataView(new ArrayBuffer(8))"],
+        Object: ["({})"], DataView: ["new DataView(new ArrayBuffer(8))"], RegExp: ["/a/"], Function: ["(function () {})"],
+        Promise: ["Promise.resolve(1)"], Error: ["new Error()"], ArrayBuffer: ["new ArrayBuffer(8)"], Boolean: ["true"],
       };
+      expect(Object.keys(MISSING_METHODS).filter((owner) => !samples[owner])).toEqual([]);
       const checks = Object.entries(MISSING_METHODS).flatMap(([owner, names]) =>
         samples[owner]!.flatMap((v) => names.map((m) => `${v}.${m}`)));
       const code = `var r = [];\n${checks.map((c) => `try { r.push(${JSON.stringify(c)} + ":" + typeof ${c}); } catch (e) { r.push(${JSON.stringify(c)} + ":throws"); }`).join("\n")}\n` +
