@@ -7,5 +7,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     reporters: ["default", new SummaryReporter()],
     testTimeout: 60_000,
+    // Hooks build bundles: under load (a second suite beside this one) a build takes well over vitest's 10 s default.
+    hookTimeout: 120_000,
   },
 });

@@ -161,4 +161,14 @@ describe("app tests", () => {
     const failed = await exoTest({ cwd: project, exo: root, junit: "junit.xml" });
     expect(failed).toMatchObject({ passed: 1, failed: 1 });
   });
+
+  it("the examples' own app tests pass (the checkout is a project too)", async () => {
+    const result = await exoTest({ cwd: root });
+    expect(result.files).toEqual(["apps/blinky/blinky.apptest.ts", "apps/logger/logger.apptest.ts"]);
+    expect(result.tests.map((t) => [t.suite, t.status, t.message])).toEqual([
+      ["blinky", "pass", undefined],
+      ["logger", "pass", undefined],
+    ]);
+    expect(result.notes).toEqual(["1 on-device suite(s) not run: add --sim (the simulated device) or --hil --port P (a board)"]);
+  });
 });

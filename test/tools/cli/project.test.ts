@@ -10,7 +10,8 @@ import { join } from "node:path";
 import Ajv from "ajv";
 import { afterAll, describe, expect, it } from "vitest";
 import { boards } from "../../../hal/boards.ts";
-import { MANIFEST_KEYS, MAX_TIMERS, PACKET_BUDGET, PACKET_KEYS, PROTOCOLS } from "../../../tools/build/manifests.ts";
+import { capsTypeText, writeCapsTypes } from "../../../tools/build/caps-type.ts";
+import { loadApps, MANIFEST_KEYS, MAX_TIMERS, PACKET_BUDGET, PACKET_KEYS, PROTOCOLS } from "../../../tools/build/manifests.ts";
 import { run as newProject } from "../../../tools/cli/commands/new.ts";
 import { CONFIG_KEYS, findProject, projectApps, readConfig } from "../../../tools/cli/project.ts";
 
@@ -106,10 +107,31 @@ describe("JSON schemas for editors", () => {
   });
 });
 
+describe("caps.ts: each app's capabilities as its manifest gives them, for editors", () => {
+  it("the template's is what exo writes from its manifest", () => {
+    const [grant] = loadApps(join(root, "templates", "project"), boards.esp32, ["button"]);
+    expect(readFileSync(join(root, "templates", "project", "apps", "button", "caps.ts"), "utf8")).toBe(capsTypeText(grant));
+  });
+
+  it("is rewritten when the manifest changes, never over a file of the user's own, and not for Exo's examples", () => {
+    const dir = project({}, ["door"]);
+    writeFileSync(join(dir, "apps", "door", "main.ts"), "export function start() {}\n");
+    const grant = () => loadApps(dir, boards.esp32, ["door"])[0];
+    expect(writeCapsTypes([grant()], root)).toEqual([join(dir, "apps", "door", "caps.ts")]);
+    expect(writeCapsTypes([grant()], root)).toEqual([]);
+    writeFileSync(join(dir, "apps", "door", "manifest.json"), JSON.stringify({ name: "door", pins: { lock: "D5" }, packets: { protocol: "udp", port: 9000, rx: 64 } }));
+    writeCapsTypes([grant()], root);
+    expect(readFileSync(join(dir, "apps", "door", "caps.ts"), "utf8")).toMatch(/readonly lock: PinCap;[\s\S]*net: PacketCap;/);
+    writeFileSync(join(dir, "apps", "door", "caps.ts"), "export const mine = 1;\n");
+    expect(() => writeCapsTypes([grant()], root)).toThrow(/apps\/door\/caps.ts is not the one exo writes/);
+    expect(writeCapsTypes(loadApps(root, boards.esp32, ["blinky"]), root)).toEqual([]);
+  });
+});
+
 describe("exo new", () => {
   it("makes a project: config, an app, a stimulus file, an app test; nothing over an existing folder", async () => {
     const made = await newProject({ cwd: scratch, exo: root, folder: "my-device", port: "/dev/ttyUSB0" });
-    expect(made.files).toEqual([".gitignore", "README.md", "apps/button/main.ts", "apps/button/manifest.json", "exo.config.json", "package.json", "stim/presses.stim", "test/button.apptest.ts", "tsconfig.json"]);
+    expect(made.files).toEqual([".gitignore", "README.md", "apps/button/caps.ts", "apps/button/main.ts", "apps/button/manifest.json", "exo.config.json", "package.json", "stim/presses.stim", "test/button.apptest.ts", "tsconfig.json"]);
     expect(read(made.dir)).toEqual({ board: "esp32", port: "/dev/ttyUSB0", baud: 115200, apps: ["button"], examples: [] });
     expect(JSON.parse(readFileSync(join(made.dir, "package.json"), "utf8"))).toMatchObject({ name: "my-device", devDependencies: { exo: `file:${root}` } });
     await expect(newProject({ cwd: scratch, exo: root, folder: "my-device" })).rejects.toThrow(/my-device already exists and is not an empty folder; nothing was written/);
@@ -140,5 +162,8 @@ describe("exo new", () => {
     const r = spawnSync("npx", ["exo", "build"], { cwd: dir, encoding: "utf8" });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/apps\/button\/main\.ts:\d+:\d+ {2}TS2339: Property 'lde' does not exist/);
+    // And the editor's view says the same, from apps/button/caps.ts.
+    const editor = spawnSync("npx", ["tsc", "-p", "."], { cwd: dir, encoding: "utf8" });
+    expect(editor.stdout).toMatch(/apps\/button\/main\.ts\(\d+,\d+\): error TS2339: Property 'lde' does not exist/);
   }, 180_000);
 });

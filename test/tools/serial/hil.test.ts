@@ -35,7 +35,7 @@ async function runOnSim(file: string, timeoutMs = 1000) {
 describe("exo test: on-device suites over the link", () => {
   it("runs the repository's smoke suite on the simulated device and writes JUnit XML", async () => {
     const junit = join(mkdtempSync(join(tmpdir(), "exo-junit-")), "junit.xml");
-    const result = await testCommand({ cwd: root, sim: true, junit });
+    const result = await testCommand({ cwd: root, sim: true, files: ["test/hil/smoke.hil.ts"], junit });
     expect(result.tests.length).toBeGreaterThan(0);
     expect(result.failed).toBe(0);
     expect(result.aborted).toBeUndefined();

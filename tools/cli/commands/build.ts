@@ -1,6 +1,7 @@
 /**
  * `exo build [--board B] [--apps a,b] [--wifi-config wifi.json] [--no-typecheck] [--json]`: type-check
- * every app against its own manifest's capabilities (tools/build/typecheck.ts), bundle kernel + LibOS +
+ * every app against its own manifest's capabilities (tools/build/typecheck.ts; each project app's
+ * apps/<name>/caps.ts written first, for editors: tools/build/caps-type.ts), bundle kernel + LibOS +
  * apps for one board, gate it, report its size. Board and apps default to the project's
  * exo.config.json (tools/cli/project.ts); the bundle goes to the project's dist/. Wi-Fi credentials come from
  * --wifi-config or EXO_WIFI_SSID/EXO_WIFI_PASSWORD (esp32 only; tools/build/device.ts).
@@ -9,6 +10,7 @@ import { join, resolve } from "node:path";
 import { findBoard } from "../../../hal/boards.ts";
 import { buildDevice, type DeviceBuildResult } from "../../build/device.ts";
 import { loadApps } from "../../build/manifests.ts";
+import { writeCapsTypes } from "../../build/caps-type.ts";
 import { typecheckApps } from "../../build/typecheck.ts";
 import { formatViolation } from "../../gate/check.ts";
 import { UserError } from "../errors.ts";
@@ -33,8 +35,10 @@ export async function run(options: BuildOptions): Promise<DeviceBuildResult> {
   const names = options.apps?.split(",").map((a) => a.trim()).filter(Boolean) ?? projectApps(project);
   const board = options.board ?? project.config.board;
   const search = { dirs: [join(project.exo, "apps")] };
+  const grants = loadApps(project.dir, findBoard(board), names, search);
+  writeCapsTypes(grants, project.exo);
   if (options.typecheck !== false) {
-    const errors = typecheckApps(project.exo, loadApps(project.dir, findBoard(board), names, search), project.dir);
+    const errors = typecheckApps(project.exo, grants, project.dir);
     if (errors.length) {
       throw new UserError(
         `type errors in the apps (${errors.length}); nothing was built:\n` + errors.map((e) => "  " + e).join("\n"),

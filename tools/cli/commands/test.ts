@@ -16,6 +16,7 @@ import { findBoard } from "../../../hal/boards.ts";
 import { findAppTests, runAppTests, APPTEST_SUFFIX } from "../../apptest/runner.ts";
 import { buildDevice } from "../../build/device.ts";
 import { loadApps } from "../../build/manifests.ts";
+import { writeCapsTypes } from "../../build/caps-type.ts";
 import { typecheckApps } from "../../build/typecheck.ts";
 import { formatViolation } from "../../gate/check.ts";
 import { bundleSuites, consoleTap, junitXml, runSuites, type SuiteRun, type TestResult } from "../../serial/hil.ts";
@@ -76,6 +77,7 @@ async function buildForTests(project: Project, boardName: string) {
   const names = projectApps(project);
   const board = findBoard(boardName);
   const grants = loadApps(project.dir, board, names, { dirs: [join(project.exo, "apps")] });
+  writeCapsTypes(grants, project.exo);
   const errors = typecheckApps(project.exo, grants, project.dir);
   if (errors.length) throw new UserError(`type errors in the apps (${errors.length}); no test ran:\n` + errors.map((e) => "  " + e).join("\n"), "fix them; `exo build` shows the same");
   const out = join(project.dir, "dist", "apptest", "firmware.js");

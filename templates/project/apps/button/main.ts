@@ -3,19 +3,20 @@
  * presses.log (one line per press: its number), synced before the next. At
  * start it reads the log back, so the count goes on after a power cut.
  */
-import type { AppCaps } from "exo/firmware/types.ts";
+// caps.ts: this app's capabilities as its manifest gives them (exo build writes it from manifest.json).
+import type { AppCaps } from "./caps.ts";
 import { OPEN_APPEND, OPEN_CREATE, fileClose, fileOpen, fileRead, fileSize, fileSync, fileWrite, fsErrorText, fsFormat, fsMount, type Fs } from "exo/libos/fs/index.ts";
 
 const LOG = "presses.log";
 
 /** The file system on the app's flash extent; formatted the first time. */
 function mount(caps: AppCaps): Fs {
-  const first = fsMount(caps.flash!, caps.services);
+  const first = fsMount(caps.flash, caps.services);
   if (typeof first !== "number") return first;
   caps.services.log("button: no file system on its flash yet (" + fsErrorText(first) + "): formatting");
-  const code = fsFormat(caps.flash!, caps.services);
+  const code = fsFormat(caps.flash, caps.services);
   if (code < 0) throw new Error("button: format failed: " + fsErrorText(code));
-  const fs = fsMount(caps.flash!, caps.services);
+  const fs = fsMount(caps.flash, caps.services);
   if (typeof fs === "number") throw new Error("button: mount failed: " + fsErrorText(fs));
   return fs;
 }
