@@ -63,7 +63,7 @@ program
 
 program
   .command("check [file]")
-  .description("run the dialect gate over a bundle (default dist/firmware.js): construct, file and line")
+  .description("run the dialect gate over a bundle (default: the project's dist/firmware.js): construct, file and line")
   .option("--json", "print the result as JSON")
   .addHelpText("after", "\nExample:\n  exo check dist/firmware.js")
   .action((file, opts) => execute(() => import("./commands/check.ts"), { cwd: process.cwd(), file, ...opts }));

@@ -160,6 +160,8 @@ describe("app tests", () => {
     write("test/bad.apptest.ts", HEAD + 'test("bad", () => { assert.fail("no"); });\n');
     const failed = await exoTest({ cwd: project, exo: root, junit: "junit.xml" });
     expect(failed).toMatchObject({ passed: 1, failed: 1 });
+    // A board cannot press its own buttons: --hil says where app tests run.
+    await expect(exoTest({ cwd: project, exo: root, hil: true, port: "/dev/null" })).rejects.toThrow(/--hil runs on-device suites \(test\/hil\/\*\*\/\*\.hil\.ts\), and .* has none/);
   });
 
   it("the examples' own app tests pass (the checkout is a project too)", async () => {

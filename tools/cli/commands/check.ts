@@ -1,11 +1,12 @@
 /**
- * `exo check [file] [--json]`: run the dialect gate over a bundle (default
- * dist/firmware.js), through its source map when `<file>.map` exists.
+ * `exo check [file] [--json]`: run the dialect gate over a bundle (default: the
+ * project's dist/firmware.js), through its source map when `<file>.map` exists.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { checkBundle, formatViolation, type Violation } from "../../gate/check.ts";
 import { UserError } from "../errors.ts";
+import { findConfig } from "../project.ts";
 import { shown } from "../paths.ts";
 
 export interface CheckOptions {
@@ -21,7 +22,7 @@ export interface CheckResult {
 }
 
 export async function run(options: CheckOptions): Promise<CheckResult> {
-  const file = options.file ? resolve(options.cwd, options.file) : join(options.cwd, "dist", "firmware.js");
+  const file = options.file ? resolve(options.cwd, options.file) : join(findConfig(options.cwd) ?? options.cwd, "dist", "firmware.js");
   if (!existsSync(file)) {
     throw new UserError(`no bundle at ${shown(file)}`, options.file ? "give the path of a .js file" : "build one with `exo build`");
   }

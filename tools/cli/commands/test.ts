@@ -107,6 +107,13 @@ export async function run(options: TestOptions): Promise<TestCommandResult> {
     if (!runApps) throw new UserError("on-device suites need a place to run: --sim or --hil --port P", "e.g. `exo test --sim`, or `exo test --hil --port /dev/ttyUSB0`", 2);
     notes.push(`${suites.length} on-device suite(s) not run: add --sim (the simulated device) or --hil --port P (a board)`);
   }
+  if (options.hil && !suites.length) {
+    throw new UserError(
+      `--hil runs on-device suites (test/hil/**/*.hil.ts), and ${shown(root)} has none`,
+      appTests.length ? `its app tests run on the simulator: \`exo test\` without --hil` : "write one (Exo's test/hil/smoke.hil.ts is an example)",
+      2,
+    );
+  }
   if (!runApps && !runSuitesToo) {
     throw new UserError(
       `no tests in ${shown(root)}: no *${APPTEST_SUFFIX} file, and no test/hil/*.hil.ts`,
