@@ -84,7 +84,9 @@ export class SimTestBoard implements TestBoard {
 
   async until(pattern: string | RegExp, within: Duration = "10s"): Promise<string> {
     const limit = this.device.now + ms(within, "until");
-    const hit = (line: string) => (typeof pattern === "string" ? line.includes(pattern) : pattern.test(line));
+    // Without its g/y flags: a RegExp's test() would otherwise go on from its lastIndex.
+    const re = typeof pattern === "string" ? undefined : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
+    const hit = (line: string) => (re ? re.test(line) : line.includes(pattern as string));
     for (;;) {
       const lines = this.device.console;
       for (let i = this.matched; i < lines.length; i++) {

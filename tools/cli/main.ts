@@ -33,6 +33,12 @@ async function execute<O, R>(load: () => Promise<CommandModule<O, R>>, options: 
   if (command.failed?.(result)) process.exitCode = 1;
 }
 
+// `exo … | head`: once the reader is gone, stop quietly (as cat does), not with an EPIPE stack.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 const program = new Command("exo")
   .description("Build, check, simulate, flash and test Exo firmware for Espruino boards")
   .version(version)
