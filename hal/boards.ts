@@ -8,7 +8,7 @@
  * Sources: ../shared/espruino.md §3–§4 (ESP32 rows read from upstream's board
  * files; Linux rows measured on the interpreter built for Linux).
  */
-import { UserError } from "../tools/cli/errors.ts";
+import { UserError } from "./user-error.ts";
 
 /** A span of flash addresses. */
 export interface Region {

@@ -38,7 +38,7 @@
  */
 import vm from "node:vm";
 import { checkBundle, formatViolation } from "../../tools/gate/check.ts";
-import { UserError } from "../../tools/cli/errors.ts";
+import { UserError } from "../user-error.ts";
 import type { Board } from "../boards.ts";
 import { restrictToEspruino } from "./builtins.ts";
 import { VirtualClock, type ClockEntry } from "./clock.ts";

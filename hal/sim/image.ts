@@ -9,7 +9,7 @@
  * UserError naming both sizes; a missing file throws a UserError.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { UserError } from "../../tools/cli/errors.ts";
+import { UserError } from "../user-error.ts";
 import type { Board } from "../boards.ts";
 
 /** Load an image for `board` (its `chip.size` bytes). */

@@ -11,6 +11,7 @@
 import type { Fs, FsGcCounters } from "./fs.ts";
 import { K_LIVE, crcOk, freeCount, hdrState, infoOf, recOk, recRead, secIndex, secProbe, secUsed, slotFind, winAt } from "./fs.ts";
 import { HEADER, P_READY, T_DATA, T_MOVE, T_NAME, T_PEND, T_SNAP, get32, pad4 } from "./format.ts";
+import { codedError } from "../coded-error.ts";
 
 /** Problem kinds in FsReport.problems; each entry is [kind, a, b, c]. */
 /** A record fails its CRC and valid records follow it (not a cut write): [1, sector, offset in sector, 0]. */
@@ -219,9 +220,7 @@ function walk(fs: Fs, r: FsReport, found: Uint32Array, pend: Uint32Array, i: num
  */
 export function fsCheck(fs: Fs): FsReport {
   if (!fs || !fs.open) {
-    const e: any = new Error("fs is not mounted");
-    e.code = -22;
-    throw e;
+    throw codedError(-22, "fs is not mounted");
   }
   const r: FsReport = { ok: true, used: 0, ready: 0, dirty: 0, lost: 0, records: 0, bad: 0, torn: 0, lostRecords: 0, files: 0, problems: [] };
   const found = new Uint32Array(fs.kinds.length);
@@ -264,9 +263,7 @@ export function fsCheck(fs: Fs): FsReport {
 /** Live and free space, per-sector erase counts, GC work. */
 export function fsStats(fs: Fs): FsStats {
   if (!fs || !fs.open) {
-    const e: any = new Error("fs is not mounted");
-    e.code = -22;
-    throw e;
+    throw codedError(-22, "fs is not mounted");
   }
   let ready = 0;
   let lost = 0;

@@ -32,6 +32,7 @@ import {
   type FileInfo, type Fs,
 } from "./fs.ts";
 import { EBADF, EINVAL, ENOSPC } from "./errors.ts";
+import { codedError } from "../coded-error.ts";
 
 /** An open file. Its methods may be called detached (`const w = log.write`). */
 export interface File {
@@ -82,9 +83,7 @@ const ERRNO = " 2ENOENT 9EBADF 16EBUSY 17EEXIST 22EINVAL 23ENFILE 24EMFILE 28ENO
 /** The Error for code `code` of operation k on file `name` ("": none): "open log.a: ENOENT (-2)". */
 function fail(code: number, k: number, name: string): Error {
   const i = ERRNO.indexOf(" " + -code + "E");
-  const e: any = new Error(OPS.split(" ")[k] + (name ? " " + name : "") + ": " + (i < 0 ? "error" : ERRNO.slice(i + 1 + ("" + -code).length).split(" ")[0]) + " (" + code + ")");
-  e.code = code;
-  return e;
+  return codedError(code, OPS.split(" ")[k] + (name ? " " + name : "") + ": " + (i < 0 ? "error" : ERRNO.slice(i + 1 + ("" + -code).length).split(" ")[0]) + " (" + code + ")");
 }
 
 /** r, or the Error for it when it is a negative code. */

@@ -25,6 +25,7 @@ import {
   T_DATA, T_MOVE, T_NAME, T_PEND, T_SNAP, TOMB,
   geometryWord, get16, get32, pad4, put16, put32, recordMax, recordSize, tagMake,
 } from "./format.ts";
+import { codedError } from "../coded-error.ts";
 
 /**
  * Configuration. Every field may be omitted; the same object (or an equal
@@ -123,15 +124,8 @@ const NOWHERE = 0xffffffff;
 /** Spare-work GC steps (each one erase or one MOVE batch) a write opening a sector does when fsGc has not. */
 const FG = 1;
 
-/** An Error for misuse, carrying a code from errors.ts. */
-function misuse(code: number, what: string): Error {
-  const e: any = new Error(what);
-  e.code = code;
-  return e;
-}
-
 function alive(fs: Fs): void {
-  if (!fs || !fs.open) throw misuse(EINVAL, "fs is not mounted");
+  if (!fs || !fs.open) throw codedError(EINVAL, "fs is not mounted");
 }
 
 /** Free sectors: the arc after the head, up to the tail. */
@@ -1036,7 +1030,7 @@ export function fsMount(flash: FlashExtent, services: Services, config?: FsConfi
 
 function handleSlot(fs: Fs, h: number): number {
   alive(fs);
-  if (!(h >= 0 && h < fs.hslot.length) || fs.hslot[h] === -1) throw misuse(EBADF, "file handle is not open");
+  if (!(h >= 0 && h < fs.hslot.length) || fs.hslot[h] === -1) throw codedError(EBADF, "file handle is not open");
   return fs.hslot[h];
 }
 

@@ -28,6 +28,7 @@
  */
 import type { Services, TimerCap } from "../../firmware/types.ts";
 import type { IdleHook, Sched, SchedOptions, Step, Task, TaskStats } from "./types.ts";
+import { codedError } from "../coded-error.ts";
 
 // Task states: plain consts compile to literals.
 const READY = 1;
@@ -68,11 +69,7 @@ interface TaskRecord extends Task {
   name: string;
 }
 
-function failure(message: string): Error {
-  const error = new Error(message) as Error & { code: number };
-  error.code = -22; // EINVAL
-  return error;
-}
+const failure = (message: string): Error => codedError(-22, message); // EINVAL
 
 export function scheduler(timer: TimerCap, services: Services, options: SchedOptions | undefined, deadlines: boolean): Sched {
   // The hot loop's state first: Espruino finds a closure variable by scanning the scope in declaration order.

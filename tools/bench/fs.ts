@@ -24,7 +24,7 @@
  * Errors: a FS error inside the workload is a bug and throws (exit 70).
  */
 import { NorFlash } from "../../hal/sim/flash.ts";
-import { UserError } from "../cli/errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 import type { Fs, FsConfig } from "../../libos/fs/fs.ts";
 import {
   OPEN_APPEND, fileClose, fileOpen, fileSync, fileWrite, fsCheck, fsFormat, fsMount, fsStats, fsUnmount,

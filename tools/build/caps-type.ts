@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { UserError } from "../cli/errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 import type { AppGrant } from "./manifests.ts";
 
 export const CAPS_FILE = "caps.ts";

@@ -16,7 +16,7 @@ import { rollup, type OutputOptions, type Plugin, type RollupOptions, type Sourc
 import terser from "@rollup/plugin-terser";
 import { deviceFacts, findBoard, type Board } from "../../hal/boards.ts";
 import { checkBundle, formatViolation, type Violation } from "../gate/check.ts";
-import { UserError } from "../cli/errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 import { bundleApps, formatProblem, type BundledApps } from "./confine/app-bundle.ts";
 import { PACKET_BUDGET, ledgerSectors, loadApps, type AppGrant } from "./manifests.ts";
 import { typescript } from "./transpile.ts";

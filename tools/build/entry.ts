@@ -24,7 +24,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative, resolve } from "node:path";
 import ts from "typescript";
-import { UserError } from "../cli/errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 
 const START = "`export function start(caps: AppCaps) { … }`";
 const SHAPE = "`start` must be a function declaration or a const initialised with a function or arrow expression";

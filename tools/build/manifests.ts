@@ -19,7 +19,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import type { Board } from "../../hal/boards.ts";
-import { UserError } from "../cli/errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 import { checkAppEntry } from "./entry.ts";
 
 /** Bytes of packet rings (rx + tx, all apps) the kernel hands out on every board. */

@@ -24,7 +24,7 @@ import { extentOf, ledgerStatus, loadLedger, type FlashRegion } from "../../firm
 import type { Hal } from "../../hal/types.ts";
 import { FS_FORMAT_VERSION, MAGIC as FS_MAGIC, get32 } from "../../libos/fs/format.ts";
 import { ledgerSectors } from "../build/manifests.ts";
-import { UserError } from "./errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 
 /** One app's extent: where it sits in the image and on the chip. */
 export interface AppExtent {

@@ -1,4 +1,4 @@
-import { UserError } from "./errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
-import { UserError } from "./errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 import { findRoot } from "./root.ts";
 
 // From tools/cli/ when run from source, from dist/ when bundled.

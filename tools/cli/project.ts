@@ -17,7 +17,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { boards } from "../../hal/boards.ts";
 import { nearest } from "../build/manifests.ts";
-import { UserError } from "./errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 import { shown } from "./paths.ts";
 
 export const CONFIG_FILE = "exo.config.json";

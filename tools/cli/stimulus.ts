@@ -18,7 +18,7 @@
  * events; errors are UserErrors naming the file, line and how to write it.
  */
 import { parseDuration } from "./duration.ts";
-import { UserError } from "./errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 
 export type StimulusEvent =
   | { at: number; line: number; kind: "drive"; pin: number; level: 0 | 1 | undefined }

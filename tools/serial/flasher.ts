@@ -28,10 +28,10 @@
  *     image boot. Then older markers and images are erased (safe: the stub
  *     prefers the highest verified generation).
  */
-import { crc32 } from "../../hal/sim/espruino-api.ts";
+import { crc32 } from "node:zlib";
 import { BOOT_STUB, imageName, IMAGE_PREFIX, MARKER_PREFIX, markerName, SELECT_FUNCTION, STUB_FILE } from "./boot-stub.ts";
 import { CLEAR_LINE, ProtocolError, type ProtocolClient } from "./protocol.ts";
-import { PACKET_TIMEOUT_MS } from "../../hal/sim/repl.ts";
+import { PACKET_TIMEOUT_MS } from "../../hal/packet.ts";
 import { sleep, type Timers } from "./timers.ts";
 
 export type FlashErrorKind = "no-device" | "nak" | "crc" | "closed" | "space" | "board";

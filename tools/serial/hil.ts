@@ -22,10 +22,10 @@
  */
 import { basename, join, resolve } from "node:path";
 import { rollup, type Plugin } from "rollup";
-import { crc32 } from "../../hal/sim/espruino-api.ts";
+import { crc32 } from "node:zlib";
 import { deviceMinifier } from "../build/device.ts";
 import { typescript } from "../build/transpile.ts";
-import { UserError } from "../cli/errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 import { findRoot } from "../cli/root.ts";
 import { checkBundle, formatViolation } from "../gate/check.ts";
 import { ProtocolError, type ProtocolClient } from "./protocol.ts";

@@ -16,7 +16,7 @@
  */
 import net from "node:net";
 import { SerialPortStream } from "@serialport/stream";
-import { UserError } from "../cli/errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 
 export interface Link {
   /** Send bytes; rejects with LinkClosed once the link is gone. */

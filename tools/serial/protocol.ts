@@ -19,8 +19,8 @@
  * the simulated device). One request at a time. Bytes that are not part of
  * a packet or an ACK/NAK are console output: `onConsole` gets them.
  */
-import { ACK, DLE, encodePacket, NAK, PacketType, PACKET_TIMEOUT_MS, SOH } from "../../hal/sim/repl.ts";
-import { crc32 } from "../../hal/sim/espruino-api.ts";
+import { ACK, DLE, encodePacket, NAK, PacketType, PACKET_TIMEOUT_MS, SOH } from "../../hal/packet.ts";
+import { crc32 } from "node:zlib";
 import { LinkClosed, type Link } from "./link.ts";
 import { sleep, type Timers } from "./timers.ts";
 

@@ -21,7 +21,7 @@ import type { Board } from "../../hal/boards.ts";
 import type { SimDevice } from "../../hal/sim/device.ts";
 import { readFlashImage, writeFlashImage } from "../../hal/sim/image.ts";
 import { createSerialDevice, type SimRepl } from "../../hal/sim/repl.ts";
-import { UserError } from "../cli/errors.ts";
+import { UserError } from "../../hal/user-error.ts";
 import { findRoot } from "../cli/root.ts";
 
 export interface PtyOptions {

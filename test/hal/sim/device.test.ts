@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { boards } from "../../../hal/boards.ts";
 import { SimDevice, type SimOptions } from "../../../hal/sim/device.ts";
 import { readFlashImage, writeFlashImage } from "../../../hal/sim/image.ts";
-import { UserError } from "../../../tools/cli/errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 
 const device = (options: Partial<SimOptions> = {}) => new SimDevice({ board: boards.esp32, gate: false, hangTimeoutMs: 200, ...options });
 const lines = (d: SimDevice) => d.console.map((l) => l.line);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { boards } from "../../../hal/boards.ts";
-import { ACK, createSerialDevice, encodePacket, NAK, PacketType, toJS } from "../../../hal/sim/repl.ts";
+import { ACK, encodePacket, NAK, PacketType } from "../../../hal/packet.ts";
+import { createSerialDevice, toJS } from "../../../hal/sim/repl.ts";
 
 function device() {
   const out: number[] = [];

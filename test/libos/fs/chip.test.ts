@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { failed, render, run } from "../../../tools/cli/commands/fs.ts";
 import { run as sim } from "../../../tools/cli/commands/sim.ts";
-import { UserError } from "../../../tools/cli/errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 import { build } from "../../firmware/helpers.ts";
 
 /** The first u32 of every `size`-byte record: the apps number their records 0, 1, 2, … */

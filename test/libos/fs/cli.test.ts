@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { OPEN_APPEND, OPEN_CREATE, OPEN_REPLACE, fileClose, fileOpen, fileSync, fileWrite, fsUnmount } from "../../../libos/fs/index.ts";
 import { failed, render, run } from "../../../tools/cli/commands/fs.ts";
-import { UserError } from "../../../tools/cli/errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 import { PowerCut } from "../../../hal/sim/flash.ts";
 import { bytes, rig } from "./helpers.ts";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkAppEntry } from "../../../tools/build/entry.ts";
-import { UserError } from "../../../tools/cli/errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 
 /** Write `files` (path under apps/x → text) into a fresh project folder; check apps/x/main.ts. */
 function check(files: Record<string, string> | string): UserError | undefined {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findBoard } from "../../../hal/boards.ts";
 import { MANIFEST_KEYS, MAX_FILTERS, MAX_TIMERS, PACKET_BUDGET, appSectors, loadApps, nearest, type LoadOptions } from "../../../tools/build/manifests.ts";
-import { UserError } from "../../../tools/cli/errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 
 const esp32 = findBoard("esp32");
 const linux = findBoard("linux");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findBoard } from "../../../hal/boards.ts";
 import { loadApps } from "../../../tools/build/manifests.ts";
-import { UserError } from "../../../tools/cli/errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 
 function fixture(apps: Record<string, object | string>): string {
   const root = mkdtempSync(join(tmpdir(), "exo-apps-"));

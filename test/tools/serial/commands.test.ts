@@ -10,7 +10,7 @@ import { run as monitor } from "../../../tools/cli/commands/monitor.ts";
 import { run as flash } from "../../../tools/cli/commands/flash.ts";
 import { servePty } from "../../../tools/serial/sim-pty.ts";
 import { openLink } from "../../../tools/serial/link.ts";
-import { UserError } from "../../../tools/cli/errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 
 describe("exo ports", () => {
   it("lists what the binding lists", async () => {

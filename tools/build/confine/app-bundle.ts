@@ -29,7 +29,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { parse, type Program } from "acorn";
 import MagicString from "magic-string";
 import { rollup, type OutputChunk, type Plugin, type RollupError } from "rollup";
-import { UserError } from "../../cli/errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 import { analyze, type Analysis } from "../../gate/scope.ts";
 import { createLocator } from "../../gate/sourcemap.ts";
 import { typescript } from "../transpile.ts";

@@ -3,7 +3,7 @@
  * when none is named). Each suite lives in tools/bench/<suite>.ts and reports
  * ratios against a baseline it measures in the same run.
  */
-import { UserError } from "../errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 
 interface Suite {
   run(options: object): Promise<unknown>;

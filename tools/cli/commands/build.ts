@@ -13,7 +13,7 @@ import { loadApps } from "../../build/manifests.ts";
 import { writeCapsTypes } from "../../build/caps-type.ts";
 import { typecheckApps } from "../../build/typecheck.ts";
 import { formatViolation } from "../../gate/check.ts";
-import { UserError } from "../errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
 import { findProject, projectApps } from "../project.ts";
 

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { checkBundle, formatViolation, type Violation } from "../../gate/check.ts";
-import { UserError } from "../errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 import { findConfig } from "../project.ts";
 import { shown } from "../paths.ts";
 

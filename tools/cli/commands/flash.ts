@@ -25,7 +25,7 @@ import { openLink, DEFAULT_BAUD, type Binding, type Link } from "../../serial/li
 import { ProtocolClient } from "../../serial/protocol.ts";
 import { progressBar } from "../../serial/progress.ts";
 import { realTimers } from "../../serial/timers.ts";
-import { UserError } from "../errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
 import { findProject, linkSettings, projectApps } from "../project.ts";
 

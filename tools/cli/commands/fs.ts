@@ -41,7 +41,7 @@ import {
 } from "../../../libos/fs/index.ts";
 import { FS_FORMAT_VERSION, HEADER, MAGIC, get32 } from "../../../libos/fs/format.ts";
 import { readChip, type AppExtent, type Chip } from "../chip.ts";
-import { UserError } from "../errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 
 export interface FsCommandOptions {
   cwd?: string;

@@ -14,7 +14,7 @@
  * stderr and reopens it as soon as it is back.
  */
 import { parseDuration } from "../duration.ts";
-import { UserError } from "../errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 import { linkSettings } from "../project.ts";
 import { DEFAULT_BAUD, openLink, type Binding, type Link } from "../../serial/link.ts";
 

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, join, relative, resolve, sep } from "node:path";
 import { boards } from "../../../hal/boards.ts";
 import { nearest } from "../../build/manifests.ts";
-import { UserError } from "../errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
 
 export interface NewOptions {

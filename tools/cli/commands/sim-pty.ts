@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { findBoard } from "../../../hal/boards.ts";
 import { runSimPty, type PtyResult } from "../../serial/sim-pty.ts";
-import { UserError } from "../errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 
 export interface SimPtyOptions {
   cwd: string;

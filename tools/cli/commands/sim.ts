@@ -35,7 +35,7 @@ import { asText, listen, type Listener, type ListenerStats } from "../../net/lis
 import { SimDevice, type DeviceState } from "../../../hal/sim/device.ts";
 import { readFlashImage, writeFlashImage } from "../../../hal/sim/image.ts";
 import { parseDuration } from "../duration.ts";
-import { UserError } from "../errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
 import { drawWaveform, waveformWidth, type WaveformPicture } from "../waveform.ts";
 import { faultSites, type FaultSites } from "../fault-site.ts";

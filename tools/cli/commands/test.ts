@@ -25,7 +25,7 @@ import { ProtocolClient } from "../../serial/protocol.ts";
 import { SimLine } from "../../serial/sim-link.ts";
 import { realTimers, VirtualTime } from "../../serial/timers.ts";
 import { parseDuration } from "../duration.ts";
-import { UserError } from "../errors.ts";
+import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
 import { findProject, projectApps, type Project } from "../project.ts";
 

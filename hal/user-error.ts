@@ -1,5 +1,7 @@
 /**
- * Errors the CLI shows a person: a message, a hint naming the fix, no stack.
+ * Errors a person can act on: a message, a hint naming the fix, no stack. The
+ * host side throws them (boards, the simulator, the build, the CLI), so they
+ * live below all of it.
  *
  * Usage: `throw new UserError("no bundle at dist/firmware.js", "run `exo build` first")`
  * The single catch in tools/cli/main.ts prints `exo <cmd>: <message>` and the
