@@ -130,6 +130,17 @@ program
   .action((opts) => execute(() => import("./commands/monitor.ts"), { cwd: process.cwd(), exo: root, ...opts }));
 
 program
+  .command("dump")
+  .description("read the kernel's flash region (the apps' file systems, the ledger) off a running device into an image exo fs opens")
+  .option("--port <path>", "serial port, pty, or tcp://host:port (default: exo.config.json's port)")
+  .option("--baud <n>", "baud rate (default: exo.config.json's baud, else 115200)")
+  .option("--board <name>", "the flash layout: esp32, linux (default: what the device says it is)")
+  .option("--out <file>", "where to write the image", "flash.img")
+  .option("--json", "print the result as JSON")
+  .addHelpText("after", "\nExample:\n  exo dump --port /dev/ttyUSB0 --out board.img && exo fs board.img")
+  .action((opts) => execute(() => import("./commands/dump.ts"), { cwd: process.cwd(), exo: root, ...opts }));
+
+program
   .command("ports")
   .description("list serial ports (vendor and serial number need udevadm on Linux)")
   .option("--json", "print the result as JSON")
