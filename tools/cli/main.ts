@@ -130,6 +130,26 @@ program
   .action((opts) => execute(() => import("./commands/monitor.ts"), { cwd: process.cwd(), exo: root, ...opts }));
 
 program
+  .command("run [file]")
+  .description("run a script, or the project's build, in the device's RAM without flashing it; stream its console (Ctrl-C stops it, then load() brings the flashed firmware back)")
+  .option("--app <name>", "build and run this app of the project alone")
+  .option("--port <path>", "serial port, pty, or tcp://host:port (default: exo.config.json's port)")
+  .option("--baud <n>", "baud rate (default: exo.config.json's baud, else 115200)")
+  .option("--for <duration>", "stop after this long: 10s, 2m")
+  .option("--keep", "leave the code running when exo stops (no load())")
+  .option("--json", "print the result as JSON")
+  .addHelpText("after", "\nExamples:\n  exo run --port /dev/ttyUSB0                 # the project's build\n  exo run --app button --for 30s\n  exo run blink.js --port /dev/ttyUSB0")
+  .action((file, opts) =>
+    execute(() => import("./commands/run.ts"), {
+      cwd: process.cwd(),
+      exo: root,
+      file,
+      ...opts,
+      live: opts.json ? undefined : (line: string) => process.stdout.write(line + "\n"),
+    }),
+  );
+
+program
   .command("dump")
   .description("read the kernel's flash region (the apps' file systems, the ledger) off a running device into an image exo fs opens")
   .option("--port <path>", "serial port, pty, or tcp://host:port (default: exo.config.json's port)")
