@@ -39,6 +39,12 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+/** `--watch`: the command again after each saved change (tools/cli/watch.ts). */
+async function watch(kind: "sim" | "run" | "flash", opts: Record<string, unknown>): Promise<void> {
+  const { watchCommand } = await import("./watch.ts");
+  await watchCommand(kind, { cwd: process.cwd(), exo: root, ...opts, watch: undefined });
+}
+
 const program = new Command("exo")
   .description("Build, check, simulate, flash and test Exo firmware for Espruino boards")
   .version(version)
@@ -94,9 +100,10 @@ program
   .option("--stim <file>", "press buttons, drive pins, cut the power at given times: lines like `550ms press D0 120ms`, `5s cut`")
   .option("--pty", "serve the device on a pseudo-terminal (REPL + packet protocol) until Ctrl-C, for exo flash/monitor")
   .option("--pty-link <path>", "with --pty: also make this path a symlink to the pty")
+  .option("--watch", "build and run again each time a file of the project's apps (or exo.config.json) is saved")
   .addHelpText("after", "\nExamples:\n  exo sim --for 10s --vcd blinky.vcd\n  exo sim --for 5s --stim buttons.txt\n  exo sim --for 20s --save-flash chip.bin && exo fs chip.bin\n  exo sim --pty --pty-link /tmp/exo-dev")
   .action((opts) =>
-    execute(() => (opts.pty ? import("./commands/sim-pty.ts") : import("./commands/sim.ts")) as Promise<CommandModule<object, unknown>>, {
+    opts.watch ? watch("sim", opts) : execute(() => (opts.pty ? import("./commands/sim-pty.ts") : import("./commands/sim.ts")) as Promise<CommandModule<object, unknown>>, {
       cwd: process.cwd(),
       ...opts,
       live: opts.json ? undefined : (line: string) => process.stdout.write(line + "\n"),
@@ -114,9 +121,10 @@ program
   .option("--force", "upload even if the device already boots this image")
   .option("--text", "store the bundle as text, not pretokenised (the interpreter's one-byte tokens)")
   .option("--no-run", "do not restart the device into the new image")
+  .option("--watch", "upload again each time a file of the project's apps is saved (unchanged images are skipped); the console stays open between")
   .option("--json", "print the result as JSON")
   .addHelpText("after", "\nExample:\n  exo flash --port /dev/ttyUSB0")
-  .action((opts) => execute(() => import("./commands/flash.ts"), { cwd: process.cwd(), exo: root, ...opts }));
+  .action((opts) => (opts.watch ? watch("flash", opts) : execute(() => import("./commands/flash.ts"), { cwd: process.cwd(), exo: root, ...opts })));
 
 program
   .command("monitor")
@@ -137,10 +145,11 @@ program
   .option("--baud <n>", "baud rate (default: exo.config.json's baud, else 115200)")
   .option("--for <duration>", "stop after this long: 10s, 2m")
   .option("--keep", "leave the code running when exo stops (no load())")
+  .option("--watch", "send the new build each time a file of the project's apps is saved")
   .option("--json", "print the result as JSON")
   .addHelpText("after", "\nExamples:\n  exo run --port /dev/ttyUSB0                 # the project's build\n  exo run --app button --for 30s\n  exo run blink.js --port /dev/ttyUSB0")
   .action((file, opts) =>
-    execute(() => import("./commands/run.ts"), {
+    opts.watch ? watch("run", { file, ...opts }) : execute(() => import("./commands/run.ts"), {
       cwd: process.cwd(),
       exo: root,
       file,
