@@ -19,8 +19,12 @@ import { boards } from "../../hal/boards.ts";
 import { nearest } from "../build/manifests.ts";
 import { UserError } from "../../hal/user-error.ts";
 import { shown } from "./paths.ts";
+import { findRoot } from "./root.ts";
 
 export const CONFIG_FILE = "exo.config.json";
+
+/** The Exo package this code belongs to (a checkout, or node_modules/exo): what a command's `exo` option defaults to. */
+export const EXO_ROOT = findRoot(import.meta.dirname);
 
 /** exo.config.json, with defaults filled in. */
 export interface ProjectConfig {

@@ -2,7 +2,7 @@
  * A byte link to a device: a serial port (node-serialport), a pty, or TCP (the interpreter's `--telnet`).
  *
  * Usage:
- *   const link = await openLink("/dev/ttyUSB0", { baud: 115200 });    // or "tcp://127.0.0.1:2323"
+ *   const link = await openLink("/dev/ttyUSB0", { baud: 115200 });    // or "tcp://127.0.0.1:2323", "rfc2217://lab-pc:3333"
  *   link.onData((bytes) => …); await link.write(bytes); await link.close();
  *
  * Errors: `openLink` throws a UserError for a port that does not exist, is
@@ -78,10 +78,13 @@ export interface OpenOptions {
 
 export const DEFAULT_BAUD = 115200;
 
-/** Open `spec`: `tcp://host:port` or a serial device / pty path. */
+/** Open `spec`: `tcp://host:port`, `rfc2217://host:port` (a serial port on another host: rfc2217.ts) or a serial device / pty path. */
 export async function openLink(spec: string, options: OpenOptions = {}): Promise<Link> {
   const tcp = /^tcp:\/\/([^:/]+):(\d+)$/.exec(spec);
   if (tcp) return openTcpLink(tcp[1], Number(tcp[2]));
+  const rfc2217 = /^rfc2217:\/\/([^:/]+):(\d+)$/.exec(spec);
+  if (rfc2217) return (await import("./rfc2217.ts")).openRfc2217Link(rfc2217[1], Number(rfc2217[2]), options.baud ?? DEFAULT_BAUD);
+  if (/^[a-z0-9]+:\/\//i.test(spec)) throw new UserError(`cannot open ${spec}: exo speaks tcp:// and rfc2217://`, "e.g. --port rfc2217://lab-pc:3333 (ser2net), tcp://127.0.0.1:2323 (espruino --telnet), or a serial port (exo ports)");
   return openSerialLink(spec, options);
 }
 

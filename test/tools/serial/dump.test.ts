@@ -3,7 +3,7 @@
  * packet protocol, every block checked against the device's own CRC, into an
  * image `exo fs` opens.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,7 +12,6 @@ import { checkBundle } from "../../../tools/gate/check.ts";
 import { blockExpression, run as dump } from "../../../tools/cli/commands/dump.ts";
 import { run as flash } from "../../../tools/cli/commands/flash.ts";
 import { render, run as fs } from "../../../tools/cli/commands/fs.ts";
-import { buildDevice } from "../../../tools/build/device.ts";
 import { servePty } from "../../../tools/serial/sim-pty.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..");
@@ -44,12 +43,12 @@ describe("exo dump", () => {
   }, 120_000);
 
   it("a board running the firmware: exo fs lists the logger's files from the dump", async () => {
+    // A project whose build is Exo's logger example: exo flash builds it first.
     const dir = mkdtempSync(join(tmpdir(), "exo-dump-"));
-    const bundle = join(dir, "firmware.js");
-    expect((await buildDevice({ root, board: "esp32", apps: ["logger"], out: bundle })).violations).toEqual([]);
+    writeFileSync(join(dir, "exo.config.json"), JSON.stringify({ examples: ["logger"] }));
     const session = await servePty({ board: boards.esp32 });
     try {
-      await flash({ cwd: dir, port: session.path, bundle, onProgress: () => {} });
+      expect(await flash({ cwd: dir, exo: root, port: session.path, onProgress: () => {} })).toMatchObject({ built: true, action: "flashed" });
       const synced = () => session.device.console.filter((c) => /logger: #\d+ synced/.test(c.line)).length;
       for (let i = 0; i < 100 && synced() < 2; i++) await new Promise((r) => setTimeout(r, 100));
       await dump({ cwd: dir, port: session.path, out: "board.img", onProgress: () => {} });

@@ -15,12 +15,12 @@ import { typecheckApps } from "../../build/typecheck.ts";
 import { formatViolation } from "../../gate/check.ts";
 import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
-import { findProject, projectApps } from "../project.ts";
+import { EXO_ROOT, findProject, projectApps } from "../project.ts";
 
 export interface BuildOptions {
   /** Where exo runs: the project is the nearest folder at or above it with exo.config.json. */
   cwd: string;
-  /** The Exo package: firmware/, libos/, the examples (default cwd: the checkout as a project). */
+  /** The Exo package: firmware/, libos/, the examples (default: the one this code is in). */
   exo?: string;
   board?: string;
   apps?: string;
@@ -31,7 +31,7 @@ export interface BuildOptions {
 }
 
 export async function run(options: BuildOptions): Promise<DeviceBuildResult> {
-  const project = findProject(options.cwd, options.exo ?? options.cwd);
+  const project = findProject(options.cwd, options.exo ?? EXO_ROOT);
   const names = options.apps?.split(",").map((a) => a.trim()).filter(Boolean) ?? projectApps(project);
   const board = options.board ?? project.config.board;
   const search = { dirs: [join(project.exo, "apps")] };

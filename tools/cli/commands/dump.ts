@@ -24,7 +24,7 @@ import { progressBar } from "../../serial/progress.ts";
 import { ProtocolClient } from "../../serial/protocol.ts";
 import { realTimers } from "../../serial/timers.ts";
 import { shown } from "../paths.ts";
-import { linkSettings } from "../project.ts";
+import { EXO_ROOT, linkSettings } from "../project.ts";
 
 export interface DumpOptions {
   cwd: string;
@@ -74,7 +74,7 @@ async function deviceBoard(client: ProtocolClient, given?: string): Promise<Boar
 }
 
 export async function run(options: DumpOptions): Promise<DumpResult> {
-  const { port, baud } = linkSettings(options.cwd, options.exo ?? options.cwd, options.port, options.baud);
+  const { port, baud } = linkSettings(options.cwd, options.exo ?? EXO_ROOT, options.port, options.baud);
   if (!port) throw new UserError('which port? give --port, or "port" in exo.config.json', "e.g. --port /dev/ttyUSB0 (see `exo ports`), or the pty `exo sim --pty` prints", 2);
   const rate = Number(baud ?? DEFAULT_BAUD);
   const started = performance.now();

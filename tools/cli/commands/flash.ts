@@ -27,12 +27,12 @@ import { progressBar } from "../../serial/progress.ts";
 import { realTimers } from "../../serial/timers.ts";
 import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
-import { findProject, linkSettings, projectApps } from "../project.ts";
+import { EXO_ROOT, findProject, linkSettings, projectApps } from "../project.ts";
 
 export interface FlashOptions {
   /** Where exo runs: the bundle is the project's (exo.config.json at or above it), as are port and baud when not given. */
   cwd: string;
-  /** The Exo package (default cwd, the checkout as a project). */
+  /** The Exo package (default: the one this code is in). */
   exo?: string;
   port?: string;
   baud?: string | number;
@@ -75,7 +75,8 @@ function newestSource(exo: string, project: string): number {
   };
   for (const dir of ["firmware", "hal/espruino", "libos", "apps"]) walk(join(exo, dir));
   walk(join(project, "apps"));
-  walk(join(project, "exo.config.json"));
+  const config = join(project, "exo.config.json");
+  if (existsSync(config)) newest = Math.max(newest, statSync(config).mtimeMs);
   return newest;
 }
 
@@ -121,7 +122,7 @@ function stored(code: string, bundle: string, text = false): Uint8Array {
 }
 
 export async function run(options: FlashOptions): Promise<FlashResult> {
-  const exo = options.exo ?? options.cwd;
+  const exo = options.exo ?? EXO_ROOT;
   const project = options.bundle === undefined ? findProject(options.cwd, exo) : undefined;
   const { port, baud: givenBaud } = linkSettings(options.cwd, exo, options.port, options.baud);
   if (!port) {

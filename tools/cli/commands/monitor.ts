@@ -15,7 +15,7 @@
  */
 import { parseDuration } from "../duration.ts";
 import { UserError } from "../../../hal/user-error.ts";
-import { linkSettings } from "../project.ts";
+import { EXO_ROOT, linkSettings } from "../project.ts";
 import { DEFAULT_BAUD, openLink, type Binding, type Link } from "../../serial/link.ts";
 
 export interface MonitorOptions {
@@ -52,7 +52,7 @@ export interface MonitorResult {
 const CTRL_RIGHT_BRACKET = 0x1d;
 
 export async function run(options: MonitorOptions): Promise<MonitorResult> {
-  const settings = linkSettings(options.cwd ?? process.cwd(), options.exo ?? options.cwd ?? process.cwd(), options.port, options.baud);
+  const settings = linkSettings(options.cwd ?? process.cwd(), options.exo ?? EXO_ROOT, options.port, options.baud);
   if (!settings.port) throw new UserError('which port? give --port, or "port" in exo.config.json', "see `exo ports`, or use the pty `exo sim --pty` prints", 2);
   const port = settings.port;
   const baud = Number(settings.baud ?? DEFAULT_BAUD);

@@ -27,7 +27,7 @@ import { ProtocolClient } from "../../serial/protocol.ts";
 import { realTimers, sleep } from "../../serial/timers.ts";
 import { parseDuration } from "../duration.ts";
 import { shown } from "../paths.ts";
-import { findProject, linkSettings, projectApps } from "../project.ts";
+import { EXO_ROOT, findProject, linkSettings, projectApps } from "../project.ts";
 
 export interface RunOptions {
   cwd: string;
@@ -88,7 +88,7 @@ async function codeToRun(options: RunOptions): Promise<{ code: string; name: str
     }
     return { code, name: shown(file, options.cwd) };
   }
-  const project = findProject(options.cwd, options.exo ?? options.cwd);
+  const project = findProject(options.cwd, options.exo ?? EXO_ROOT);
   const apps = options.app ? [options.app] : projectApps(project);
   const out = join(project.dir, "dist", "run", "firmware.js");
   const built = await buildDevice({ root: project.exo, project: project.dir, board: project.config.board, apps, out });
@@ -97,7 +97,7 @@ async function codeToRun(options: RunOptions): Promise<{ code: string; name: str
 }
 
 export async function run(options: RunOptions): Promise<RunResult> {
-  const { port, baud } = linkSettings(options.cwd, options.exo ?? options.cwd, options.port, options.baud);
+  const { port, baud } = linkSettings(options.cwd, options.exo ?? EXO_ROOT, options.port, options.baud);
   if (!port) throw new UserError('which port? give --port, or "port" in exo.config.json', "e.g. --port /dev/ttyUSB0 (see `exo ports`), or the pty `exo sim --pty` prints", 2);
   const forMs = options.for ? parseDuration(options.for) : undefined;
   const { code, name } = await codeToRun(options);

@@ -27,12 +27,12 @@ import { realTimers, VirtualTime } from "../../serial/timers.ts";
 import { parseDuration } from "../duration.ts";
 import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
-import { findProject, projectApps, type Project } from "../project.ts";
+import { EXO_ROOT, findProject, projectApps, type Project } from "../project.ts";
 
 export interface TestOptions {
   /** Where exo runs (the project is found from here). */
   cwd: string;
-  /** The Exo package (default cwd: the checkout as a project). */
+  /** The Exo package (default: the one this code is in). */
   exo?: string;
   files?: string[];
   sim?: boolean;
@@ -90,7 +90,7 @@ async function buildForTests(project: Project, boardName: string) {
 
 export async function run(options: TestOptions): Promise<TestCommandResult> {
   if (options.sim && options.hil) throw new UserError("--sim and --hil both given", "choose where on-device suites run: `exo test --sim`, or `exo test --hil --port /dev/ttyUSB0`", 2);
-  const project = findProject(options.cwd, options.exo ?? options.cwd);
+  const project = findProject(options.cwd, options.exo ?? EXO_ROOT);
   const root = project.dir;
   const given = options.files ?? [];
   for (const f of given) if (!existsSync(resolve(options.cwd, f))) throw new UserError(`no test file at ${f}`, "check the path");
