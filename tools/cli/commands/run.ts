@@ -19,7 +19,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
 import { UserError } from "../../../hal/user-error.ts";
-import { buildDevice } from "../../build/device.ts";
 import { checkBundle, formatViolation } from "../../gate/check.ts";
 import { DEFAULT_BAUD, openLink, type Binding } from "../../serial/link.ts";
 import { progressBar } from "../../serial/progress.ts";
@@ -27,7 +26,8 @@ import { ProtocolClient } from "../../serial/protocol.ts";
 import { realTimers, sleep } from "../../serial/timers.ts";
 import { parseDuration } from "../duration.ts";
 import { shown } from "../paths.ts";
-import { EXO_ROOT, findProject, linkSettings, projectApps } from "../project.ts";
+import { EXO_ROOT, findProject, linkSettings } from "../project.ts";
+import { run as build } from "./build.ts";
 
 export interface RunOptions {
   cwd: string;
@@ -89,11 +89,9 @@ async function codeToRun(options: RunOptions): Promise<{ code: string; name: str
     return { code, name: shown(file, options.cwd) };
   }
   const project = findProject(options.cwd, options.exo ?? EXO_ROOT);
-  const apps = options.app ? [options.app] : projectApps(project);
   const out = join(project.dir, "dist", "run", "firmware.js");
-  const built = await buildDevice({ root: project.exo, project: project.dir, board: project.config.board, apps, out });
-  if (built.violations.length) throw new UserError(`the build fails the dialect gate (${built.violations.length} constructs)`, "`exo build` lists them; nothing was sent");
-  return { code: readFileSync(out, "latin1"), name: `${shown(out)} (${apps.join(", ") || "no apps"})` };
+  const built = await build({ cwd: project.dir, exo: project.exo, apps: options.app, out });
+  return { code: readFileSync(out, "latin1"), name: `${shown(out)} (${built.apps.join(", ") || "no apps"})` };
 }
 
 export async function run(options: RunOptions): Promise<RunResult> {

@@ -14,11 +14,7 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { findBoard } from "../../../hal/boards.ts";
 import { findAppTests, runAppTests, APPTEST_SUFFIX } from "../../apptest/runner.ts";
-import { buildDevice } from "../../build/device.ts";
 import { loadApps } from "../../build/manifests.ts";
-import { writeCapsTypes } from "../../build/caps-type.ts";
-import { typecheckApps } from "../../build/typecheck.ts";
-import { formatViolation } from "../../gate/check.ts";
 import { bundleSuites, consoleTap, junitXml, runSuites, type SuiteRun, type TestResult } from "../../serial/hil.ts";
 import { DEFAULT_BAUD, openLink, type Binding } from "../../serial/link.ts";
 import { ProtocolClient } from "../../serial/protocol.ts";
@@ -27,6 +23,7 @@ import { realTimers, VirtualTime } from "../../serial/timers.ts";
 import { parseDuration } from "../duration.ts";
 import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
+import { run as build } from "./build.ts";
 import { EXO_ROOT, findProject, projectApps, type Project } from "../project.ts";
 
 export interface TestOptions {
@@ -72,19 +69,12 @@ function findSuites(root: string): string[] {
   return out.sort();
 }
 
-/** The project's build for its app tests (dist/apptest/), type-checked and gated like `exo build`'s. */
+/** The project's build for its app tests (dist/apptest/): type-checked and gated as `exo build`'s is. */
 async function buildForTests(project: Project, boardName: string) {
-  const names = projectApps(project);
-  const board = findBoard(boardName);
-  const grants = loadApps(project.dir, board, names, { dirs: [join(project.exo, "apps")] });
-  writeCapsTypes(grants, project.exo);
-  const errors = typecheckApps(project.exo, grants, project.dir);
-  if (errors.length) throw new UserError(`type errors in the apps (${errors.length}); no test ran:\n` + errors.map((e) => "  " + e).join("\n"), "fix them; `exo build` shows the same");
   const out = join(project.dir, "dist", "apptest", "firmware.js");
-  const built = await buildDevice({ root: project.exo, project: project.dir, board: board.name, apps: names, out });
-  if (built.violations.length) {
-    throw new UserError(`the dialect gate rejects the build:\n` + built.violations.slice(0, 5).map((v) => "  " + formatViolation(v)).join("\n"), "`exo build` shows the same; espruino.md §1 lists what the interpreter runs");
-  }
+  await build({ cwd: project.dir, exo: project.exo, board: boardName, out });
+  const board = findBoard(boardName);
+  const grants = loadApps(project.dir, board, projectApps(project), { dirs: [join(project.exo, "apps")] });
   return { bundle: out, grants, board };
 }
 
