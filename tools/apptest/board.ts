@@ -61,7 +61,7 @@ export class SimTestBoard implements TestBoard {
       board: options.board,
       seed: options.seed,
       onConsole: (line) => board?.sites.seen(line),
-      ...(socket ? { net: { redirect: socket.address().port, samePorts: false } } : {}),
+      ...(socket ? { net: { redirect: socket.address().port } } : {}),
     });
     board = new SimTestBoard(device, options, socket);
     device.boot(options.code, { file: options.bundle, map: options.map });
