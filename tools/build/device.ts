@@ -177,15 +177,21 @@ export function deviceTerserOptions(keep?: string) {
 
 type DeviceRollupOptions = RollupOptions & { output: OutputOptions; board: string; apps: string[] };
 
+/** The apps a build takes, resolved for `board`: the project's own first, then Exo's examples (and appDirs). */
+export function loadBuildApps(options: Pick<DeviceBuildOptions, "root" | "project" | "apps" | "appDirs" | "check">, board: Board): AppGrant[] {
+  const home = options.project ?? options.root;
+  const dirs = home === options.root ? options.appDirs : [join(options.root, "apps"), ...(options.appDirs ?? [])];
+  return loadApps(home, board, options.apps, { dirs, check: options.check });
+}
+
 /** Rollup options for the device bundle (also what rollup.config.js exports). */
 export async function deviceRollupOptions(
   options: DeviceBuildOptions,
   report?: (violations: Violation[]) => void,
 ): Promise<DeviceRollupOptions> {
   const board = findBoard(options.board);
+  const apps = loadBuildApps(options, board);
   const home = options.project ?? options.root;
-  const dirs = home === options.root ? options.appDirs : [join(options.root, "apps"), ...(options.appDirs ?? [])];
-  const apps = loadApps(home, board, options.apps, { dirs, check: options.check });
   // The apps bundled as module factories, verified and guarded (confine/): what the kernel loads is what was checked.
   const bundled = await bundleApps(apps, { root: options.root, project: options.project, confine: options.verify !== false });
   const problems = bundled.problems;

@@ -13,10 +13,10 @@
  * app or example that does not exist); no config here or above names the
  * folder and says how to make a project (`exo new`).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { boards } from "../../hal/boards.ts";
-import { nearest } from "../build/manifests.ts";
+import { listApps, nearest } from "../build/manifests.ts";
 import { UserError } from "../../hal/user-error.ts";
 import { shown } from "./paths.ts";
 import { findRoot } from "./root.ts";
@@ -49,15 +49,6 @@ export interface Project {
 }
 
 export const CONFIG_KEYS = ["$schema", "board", "port", "baud", "apps", "examples"];
-
-/** App folders (holding a manifest.json) directly under `dir`. */
-export function appFolders(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, "manifest.json")))
-    .map((d) => d.name)
-    .sort();
-}
 
 /** The nearest folder at or above `from` that holds exo.config.json, or undefined. */
 export function findConfig(from: string): string | undefined {
@@ -121,7 +112,7 @@ export function readConfig(file: string, exo: string): ProjectConfig {
     throw new UserError(`${where}: "baud" is ${JSON.stringify(config.baud)}`, "give a whole number of bits per second, e.g. 115200");
   }
   const home = dirname(file);
-  const own = appFolders(join(home, "apps"));
+  const own = listApps(home);
   const isExo = relative(home, exo) === "";
   const apps = names("apps") ?? own;
   for (const name of apps) {
@@ -133,7 +124,7 @@ export function readConfig(file: string, exo: string): ProjectConfig {
     );
   }
   const examples = names("examples") ?? [];
-  const known = appFolders(join(exo, "apps"));
+  const known = listApps(exo);
   for (const name of examples) {
     if (!known.includes(name)) {
       const near = nearest(name, known);

@@ -6,10 +6,9 @@
  * exo.config.json (tools/cli/project.ts); the bundle goes to the project's dist/. Wi-Fi credentials come from
  * --wifi-config or EXO_WIFI_SSID/EXO_WIFI_PASSWORD (esp32 only; tools/build/device.ts).
  */
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { findBoard } from "../../../hal/boards.ts";
-import { buildDevice, type DeviceBuildResult } from "../../build/device.ts";
-import { loadApps } from "../../build/manifests.ts";
+import { buildDevice, loadBuildApps, type DeviceBuildResult } from "../../build/device.ts";
 import { writeCapsTypes } from "../../build/caps-type.ts";
 import { typecheckApps } from "../../build/typecheck.ts";
 import { formatViolation } from "../../gate/check.ts";
@@ -34,8 +33,7 @@ export async function run(options: BuildOptions): Promise<DeviceBuildResult> {
   const project = findProject(options.cwd, options.exo ?? EXO_ROOT);
   const names = options.apps?.split(",").map((a) => a.trim()).filter(Boolean) ?? projectApps(project);
   const board = options.board ?? project.config.board;
-  const search = { dirs: [join(project.exo, "apps")] };
-  const grants = loadApps(project.dir, findBoard(board), names, search);
+  const grants = loadBuildApps({ root: project.exo, project: project.dir, apps: names }, findBoard(board));
   writeCapsTypes(grants, project.exo);
   if (options.typecheck !== false) {
     const errors = typecheckApps(project.exo, grants, project.dir);

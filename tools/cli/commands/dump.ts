@@ -66,11 +66,10 @@ export const blockExpression = (address: number, length: number): string =>
 async function deviceBoard(client: ProtocolClient, given?: string): Promise<Board> {
   if (given) return findBoard(given);
   const name = String(await client.eval("process.env.BOARD")).toLowerCase();
-  const board = boards[name];
-  if (!board || !Object.hasOwn(boards, name)) {
+  if (!Object.hasOwn(boards, name)) {
     throw new UserError(`the device says it is a "${name}" board, which Exo does not know`, `give --board (${Object.keys(boards).join(", ")}) if its flash layout is one of those`);
   }
-  return board;
+  return boards[name];
 }
 
 export async function run(options: DumpOptions): Promise<DumpResult> {

@@ -14,7 +14,7 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { findBoard } from "../../../hal/boards.ts";
 import { findAppTests, runAppTests, APPTEST_SUFFIX } from "../../apptest/runner.ts";
-import { loadApps } from "../../build/manifests.ts";
+import { loadBuildApps } from "../../build/device.ts";
 import { bundleSuites, consoleTap, junitXml, runSuites, type SuiteRun, type TestResult } from "../../serial/hil.ts";
 import { DEFAULT_BAUD, openLink, type Binding } from "../../serial/link.ts";
 import { ProtocolClient } from "../../serial/protocol.ts";
@@ -74,7 +74,7 @@ async function buildForTests(project: Project, boardName: string) {
   const out = join(project.dir, "dist", "apptest", "firmware.js");
   await build({ cwd: project.dir, exo: project.exo, board: boardName, out });
   const board = findBoard(boardName);
-  const grants = loadApps(project.dir, board, projectApps(project), { dirs: [join(project.exo, "apps")] });
+  const grants = loadBuildApps({ root: project.exo, project: project.dir, apps: projectApps(project) }, board);
   return { bundle: out, grants, board };
 }
 
