@@ -13,7 +13,7 @@ import { crc32 } from "node:zlib";
 import { imageName } from "../serial/boot-stub.ts";
 import { storedImage } from "./pretokenise.ts";
 import { rollup, type OutputOptions, type Plugin, type RollupOptions, type SourceMapInput } from "rollup";
-import terser from "@rollup/plugin-terser";
+import { minify } from "terser";
 import { deviceFacts, findBoard, type Board } from "../../hal/boards.ts";
 import { checkBundle, formatViolation, type Violation } from "../gate/check.ts";
 import { UserError } from "../../hal/user-error.ts";
@@ -152,7 +152,15 @@ function gate(report?: (violations: Violation[]) => void): Plugin {
 
 /** Terser settings for Espruino: ES2015 output, mangled names, nothing moved before its declaration. */
 export function deviceMinifier(): Plugin {
-  return terser(deviceTerserOptions());
+  const options = deviceTerserOptions();
+  return {
+    name: "exo-terser",
+    // In this process: @rollup/plugin-terser starts a worker (and loads terser in it) for every build.
+    async renderChunk(code) {
+      const out = await minify(code, { ...options, sourceMap: { asObject: true } });
+      return { code: out.code!, map: out.map as SourceMapInput };
+    },
+  };
 }
 
 /** The same settings for a bundle that exports one global, `keep` (it must survive top-level mangling). */
@@ -163,7 +171,7 @@ export function deviceTerserOptions(keep?: string) {
     toplevel: true,
     // inline: 1 — inlining a function with parameters turns them into `var`s declared after their first
     // use (`(a=x, f(a)); var a`), which Espruino does not hoist (the gate's hoisting rule caught it).
-    compress: { passes: 2, hoist_funs: false, hoist_vars: false, inline: 1, top_retain: kept },
+    compress: { passes: 1, hoist_funs: false, hoist_vars: false, inline: 1, top_retain: kept },
     // Names Espruino cannot bind (the gate's reserved-binding rule); terser picks `of` in big scopes.
     mangle: { toplevel: true, reserved: ["of", "static", "let", "undefined", ...kept] },
     // Short lines: an error's `stack` on Espruino quotes the whole source line of every frame (and pads a caret line to

@@ -14,6 +14,10 @@
 import ts from "typescript";
 import type { Plugin } from "rollup";
 
+/** Transpiled files by target, path and text: a process that builds many bundles (tests, --watch) transpiles each kernel file once. */
+const transpiled = new Map<string, { code: string; map: string | undefined }>();
+const TRANSPILED_KEPT = 1000;
+
 export function typescript(target: "ES2015" | "ES2022"): Plugin {
   const compilerOptions: ts.CompilerOptions = {
     target: ts.ScriptTarget[target],
@@ -31,6 +35,9 @@ export function typescript(target: "ES2015" | "ES2022"): Plugin {
     name: "exo-typescript",
     transform(code, id) {
       if (!id.endsWith(".ts")) return null;
+      const key = target + "\0" + id + "\0" + code;
+      const known = transpiled.get(key);
+      if (known) return { ...known };
       const out = ts.transpileModule(code, { compilerOptions, fileName: id, reportDiagnostics: true });
       const error = out.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
       if (error) {
@@ -40,7 +47,10 @@ export function typescript(target: "ES2015" | "ES2022"): Plugin {
           loc: where ? { file: id, line: where.line + 1, column: where.character } : undefined,
         });
       }
-      return { code: out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, ""), map: out.sourceMapText };
+      const result = { code: out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, ""), map: out.sourceMapText };
+      if (transpiled.size >= TRANSPILED_KEPT) transpiled.delete(transpiled.keys().next().value!);
+      transpiled.set(key, result);
+      return result;
     },
   };
 }

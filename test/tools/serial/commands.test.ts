@@ -10,6 +10,7 @@ import { run as monitor } from "../../../tools/cli/commands/monitor.ts";
 import { run as flash } from "../../../tools/cli/commands/flash.ts";
 import { servePty } from "../../../tools/serial/sim-pty.ts";
 import { openLink } from "../../../tools/serial/link.ts";
+import type { Timers } from "../../../tools/serial/timers.ts";
 import { UserError } from "../../../hal/user-error.ts";
 
 describe("exo ports", () => {
@@ -56,7 +57,9 @@ describe("opening ports", () => {
     MockBinding.createPort("/dev/ttyUSB0");
     const dir = mkdtempSync(join(tmpdir(), "exo-silent-"));
     writeFileSync(join(dir, "fw.js"), 'print("x");');
-    await expect(flash({ cwd: dir, port: "/dev/ttyUSB0", bundle: join(dir, "fw.js"), binding: MockBinding, onProgress: () => {} })).rejects.toThrow(
+    // The protocol's timeouts (two pings 8 s apart) on a clock 20× the host's.
+    const fast: Timers = { now: () => performance.now() * 20, setTimeout: (fn, ms) => setTimeout(fn, ms / 20), clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout) };
+    await expect(flash({ cwd: dir, port: "/dev/ttyUSB0", bundle: join(dir, "fw.js"), binding: MockBinding, onProgress: () => {}, timers: fast })).rejects.toThrow(
       /no device answering/,
     );
   }, 60_000);

@@ -24,7 +24,7 @@ import { FlashError, flashImage, type FlashReport } from "../../serial/flasher.t
 import { openLink, DEFAULT_BAUD, type Binding, type Link } from "../../serial/link.ts";
 import { ProtocolClient } from "../../serial/protocol.ts";
 import { progressBar } from "../../serial/progress.ts";
-import { realTimers } from "../../serial/timers.ts";
+import { realTimers, type Timers } from "../../serial/timers.ts";
 import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
 import { EXO_ROOT, findProject, linkSettings, projectApps } from "../project.ts";
@@ -49,6 +49,8 @@ export interface FlashOptions {
   binding?: Binding;
   /** Tests: progress sink instead of the terminal bar. */
   onProgress?: (done: number, total: number) => void;
+  /** Tests: a clock other than the host's (the protocol's timeouts run on it). */
+  timers?: Timers;
 }
 
 export interface FlashResult extends FlashReport {
@@ -148,10 +150,11 @@ export async function run(options: FlashOptions): Promise<FlashResult> {
   link = await openLink(port, { baud, binding: options.binding });
   const bar = options.onProgress ? undefined : progressBar(options.json ? "off" : "auto", "flash");
   try {
-    const client = new ProtocolClient(link, { timers: realTimers, baud });
+    const timers = options.timers ?? realTimers;
+    const client = new ProtocolClient(link, { timers, baud });
     const report = await flashImage(client, {
       data,
-      timers: realTimers,
+      timers,
       packetSize,
       force: options.force,
       board,
