@@ -147,19 +147,24 @@ export class SimNet {
     const step = this.options.stepMs ?? 10;
     const settle = this.options.settleMs ?? 20;
     const wallStart = performance.now();
-    let simulated = 0;
+    const { clock } = this.target;
+    // An end on the clock, not a sum of steps: once a hogging callback has made
+    // the clock fractional, summed steps can fall 1e-11 short of `ms` and a step
+    // that small no longer moves the clock, so the loop would spin forever.
+    const start = clock.now;
+    const end = start + ms;
     let last: RunReport | undefined;
-    while (simulated < ms) {
+    while (clock.now < end) {
       const sentBefore = this.counters.sent;
-      last = this.target.run(Math.min(step, ms - simulated));
-      simulated += last.simulatedMs;
-      if (!this.target.alive()) break;
+      last = this.target.run(Math.min(step, end - clock.now));
+      if (!this.target.alive() || last.simulatedMs <= 0) break;
       // No socket open (yet): nothing can arrive, so no need to yield.
       if (!this.sockets.length) continue;
       await (this.counters.sent > sentBefore ? this.answer(settle) : new Promise((resolve) => setImmediate(resolve)));
     }
     const wallMs = performance.now() - wallStart;
     last ??= this.target.run(0);
+    const simulated = clock.now - start;
     return { ...last, simulatedMs: simulated, wallMs, ratio: simulated / Math.max(wallMs, 0.001) };
   }
 

@@ -161,9 +161,9 @@ const build = (spec: Spec) => {
   return b;
 };
 /**
- * Every build, before any run: the simulator counts a callback's host time
- * past 50 ms as device time (hal/sim/device.ts), so a run beside busy
- * builds would see the witness late.
+ * Every build, before any run: the simulator counts a callback's host CPU
+ * time past 50 ms as device time (hal/sim/device.ts), and a build's garbage
+ * collected inside a run's callback would count.
  */
 const buildAll = async () => {
   await Promise.all(SPECS.map(build));

@@ -17,6 +17,7 @@ import type { SimNetOptions } from "../../hal/sim/net.ts";
 import { buildDevice, netConfig } from "../../tools/build/device.ts";
 import { render as renderSim, run as runSim } from "../../tools/cli/commands/sim.ts";
 import { asText, listen, type Listener } from "../../tools/net/listener.ts";
+import { holdMachineLock, INTERPRETER_UDP } from "../../tools/test/machine-lock.ts";
 import { build, fixtures, lines, root, status, type Built } from "../firmware/helpers.ts";
 
 const ENOBUFS = -105;
@@ -198,8 +199,14 @@ describe("Wi-Fi configuration", () => {
 });
 
 const bin = process.env.ESPRUINO_BIN;
+/**
+ * The interpreter's sockets bind this machine's ports: one such run at a time
+ * (machine-lock.ts), so a test may first wait for another's — up to the
+ * telemetry run below, EXO_INTERP_MINUTES long.
+ */
+const LOCKED_MS = (Number(process.env.EXO_INTERP_MINUTES ?? 5) + 3) * 60_000;
 describe.skipIf(!bin)("on the real interpreter", () => {
-  it("the kernel binds the app's port and echoes a datagram back through the rings", async () => {
+  it("the kernel binds the app's port and echoes a datagram back through the rings", () => holdMachineLock(INTERPRETER_UDP, async () => {
     const built = await build(["echo"], { board: "linux" });
     const dir = mkdtempSync(join(tmpdir(), "exo-net-"));
     const script = join(dir, "firmware.js");
@@ -223,11 +230,14 @@ describe.skipIf(!bin)("on the real interpreter", () => {
       host.close();
       child.kill("SIGKILL");
     }
-  }, 60_000);
+  }), LOCKED_MS);
 });
 describe.skipIf(!bin)("telemetry on the real interpreter", () => {
   /** `apps` built for linux, run as a file on the interpreter, the host listener on the grant's peer port; `check` while it runs. */
   async function onInterpreter(apps: string[], check: (run: { got: string[]; out: () => string }) => Promise<void>): Promise<void> {
+    await holdMachineLock(INTERPRETER_UDP, () => runOnInterpreter(apps, check));
+  }
+  async function runOnInterpreter(apps: string[], check: (run: { got: string[]; out: () => string }) => Promise<void>): Promise<void> {
     const built = await build(apps, { board: "linux" });
     const dir = mkdtempSync(join(tmpdir(), "exo-net-"));
     writeFileSync(join(dir, "firmware.js"), built.code);
@@ -250,7 +260,7 @@ describe.skipIf(!bin)("telemetry on the real interpreter", () => {
       expect(out()).toMatch(/kernel: network up, 1 udp socket/);
       expect(numbers(got).slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
     });
-  }, 60_000);
+  }, LOCKED_MS);
 
   // The demo's two file-system apps for minutes of real time (EXO_INTERP_MINUTES, default 5): the logger's
   // rotation and telemetry's outbox keep fitting their 6 KiB extents. Here, not in logger-day.test.ts: the
@@ -269,6 +279,6 @@ describe.skipIf(!bin)("telemetry on the real interpreter", () => {
       expect(n.length).toBeGreaterThan(minutes * 10);
       expect(n).toEqual(n.map((_, i) => i));
     });
-  }, (minutes + 2) * 60_000);
+  }, LOCKED_MS + minutes * 60_000);
 });
 if (!bin) console.log("skipping the network's real-interpreter test: set ESPRUINO_BIN to an Espruino binary built for Linux");

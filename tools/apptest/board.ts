@@ -87,6 +87,7 @@ export class SimTestBoard implements TestBoard {
     // Without its g/y flags: a RegExp's test() would otherwise go on from its lastIndex.
     const re = typeof pattern === "string" ? undefined : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
     const hit = (line: string) => (re ? re.test(line) : line.includes(pattern as string));
+    let before: number | undefined;
     for (;;) {
       const lines = this.device.console;
       for (let i = this.matched; i < lines.length; i++) {
@@ -95,10 +96,13 @@ export class SimTestBoard implements TestBoard {
           return lines[i].line;
         }
       }
-      if (this.device.now >= limit) {
+      // A device that is off (or a step too small to move the clock) gets no further.
+      if (this.device.now >= limit || this.device.now === before) {
         const recent = lines.slice(-5).map((c) => "  " + c.line).join("\n");
-        throw new Error(`no console line matched ${typeof pattern === "string" ? JSON.stringify(pattern) : pattern} within ${within} (at ${this.device.now} ms); the last lines:\n${recent || "  (none)"}`);
+        const stopped = this.device.now < limit ? `; the device is ${this.device.state}` : "";
+        throw new Error(`no console line matched ${typeof pattern === "string" ? JSON.stringify(pattern) : pattern} within ${within} (at ${this.device.now} ms${stopped}); the last lines:\n${recent || "  (none)"}`);
       }
+      before = this.device.now;
       await this.advance(Math.min(10, limit - this.device.now));
     }
   }

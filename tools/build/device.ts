@@ -171,6 +171,7 @@ export function deviceTerserOptions(keep?: string) {
     toplevel: true,
     // inline: 1 — inlining a function with parameters turns them into `var`s declared after their first
     // use (`(a=x, f(a)); var a`), which Espruino does not hoist (the gate's hoisting rule caught it).
+    // passes: 1 — a second pass saved 162 B of the default bundle's 51 KB and took 1,146 ms against 555 ms.
     compress: { passes: 1, hoist_funs: false, hoist_vars: false, inline: 1, top_retain: kept },
     // Names Espruino cannot bind (the gate's reserved-binding rule); terser picks `of` in big scopes.
     mangle: { toplevel: true, reserved: ["of", "static", "let", "undefined", ...kept] },

@@ -238,6 +238,17 @@ describe("the device surface", () => {
     d.run(20);
     expect(d.console).toEqual([{ line: "resolved 0.01", simMs: 10 }]);
   });
+
+  // A worker waiting for a core while other suites run is blocked, not busy: virtual time must not move.
+  it("charges a callback's CPU time past the grace, not its wall time: one blocked 150 ms is not a hog", () => {
+    // The host blocks (no CPU) while the device prints "block", inside the device's callback.
+    const block = (line: string) => line === "block" && Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+    const d = device({ hangTimeoutMs: 2000, onConsole: block });
+    d.boot(`setTimeout(function () { print("block"); print("after", getTime()); }, 10);
+      setTimeout(function () { print("next", getTime()); }, 20);`);
+    d.run(30);
+    expect(d.console.map((c) => [c.line, c.simMs])).toEqual([["block", 10], ["after 0.01", 10], ["next 0.02", 20]]);
+  });
 });
 
 describe("flash image files", () => {

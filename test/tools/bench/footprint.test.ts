@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { footprint } from "../../../tools/bench/footprint.ts";
+import { holdMachineLock, INTERPRETER_UDP } from "../../../tools/test/machine-lock.ts";
 
 const bin = process.env.ESPRUINO_BIN;
 if (!bin) console.log("footprint: variables on the interpreter skipped: set ESPRUINO_BIN to an Espruino binary built for Linux");
@@ -23,7 +24,8 @@ describe("exo bench kernel's footprint", () => {
   }, 120_000);
 
   it.skipIf(!bin)("reads variables on the interpreter: booted from Storage, function text stays in flash", async () => {
-    const [trivial, libos, every] = await footprint(process.cwd(), bin);
+    // The default firmware's telemetry binds UDP 5700: one interpreter at a time on this machine (machine-lock.ts).
+    const [trivial, libos, every] = await holdMachineLock(INTERPRETER_UDP, () => footprint(process.cwd(), bin));
     for (const f of [trivial, libos, every]) {
       // Run as a file, the source text is in RAM after the top level, and every function's text after it.
       expect(f.storage!.top).toBeLessThan(f.file!.top);
@@ -31,5 +33,5 @@ describe("exo bench kernel's footprint", () => {
     }
     expect(libos.storage!.started).toBeGreaterThan(trivial.storage!.started);
     expect(every.storage!.started).toBeGreaterThan(libos.storage!.started);
-  }, 300_000);
+  }, 900_000);
 });

@@ -140,6 +140,18 @@ describe("exo new", () => {
     expect(existsSync(join(scratch, "x"))).toBe(false);
   });
 
+  // npm reads a path in package.json from the project, not from where the user typed it.
+  it("--exo: a path is made absolute (and must exist); a version is kept", async () => {
+    writeFileSync(join(scratch, "exo-9.9.9.tgz"), "");
+    const spec = async (folder: string, exoSpec: string) => (await newProject({ cwd: scratch, exo: root, folder, exoSpec })).exo;
+    expect(await spec("by-tarball", "exo-9.9.9.tgz")).toBe(`file:${join(scratch, "exo-9.9.9.tgz")}`);
+    expect(await spec("by-path", "./exo-9.9.9.tgz")).toBe(`file:${join(scratch, "exo-9.9.9.tgz")}`);
+    expect(await spec("by-file", `file:${root}`)).toBe(`file:${root}`);
+    expect(await spec("by-version", "^1.2.0")).toBe("^1.2.0");
+    await expect(spec("missing", "../exo-1.0.0.tgz")).rejects.toThrow(/--exo \.\.\/exo-1\.0\.0\.tgz: there is no .*exo-1\.0\.0\.tgz/);
+    expect(existsSync(join(scratch, "missing"))).toBe(false);
+  });
+
   // The whole way a user goes, from the tarball npm would publish: npx exo new, npm install, npm test, the build.
   it("from npm pack's tarball: a new project installs exo, its app tests pass, its build type-checks", () => {
     const sh = (cmd: string, args: string[], cwd: string) => {
@@ -150,7 +162,9 @@ describe("exo new", () => {
     // --ignore-scripts: `prepare` would rebuild dist/cli under the other test files' feet; the checkout's build is packed.
     const packed = sh("npm", ["pack", "--ignore-scripts", "--pack-destination", scratch, "--json"], root);
     const tarball = join(scratch, JSON.parse(packed)[0].filename);
-    sh("npx", ["--yes", "--package", tarball, "exo", "new", "fresh", "--exo", tarball], scratch);
+    // The tarball as a user names it, beside them: the project must still find it.
+    const relativeTarball = "./" + JSON.parse(packed)[0].filename;
+    sh("npx", ["--yes", "--package", tarball, "exo", "new", "fresh", "--exo", relativeTarball], scratch);
     const dir = join(scratch, "fresh");
     sh("npm", ["install"], dir);
     expect(readFileSync(join(dir, "node_modules", "exo", "package.json"), "utf8")).toMatch(/"name": "exo"/);

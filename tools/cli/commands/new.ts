@@ -7,13 +7,14 @@
  * `cd <folder> && npm install && npm test`.
  *
  * The dependency: --exo SPEC as npm takes it (a version, a tarball, a
- * folder); else `file:<this checkout>` when exo runs from a checkout, and
+ * folder; a path is made absolute, as npm would read it from the project); else `file:<this checkout>` when exo runs from a checkout, and
  * `^<version>` when it runs from an installed package.
  *
  * Errors: a folder that exists and is not empty (nothing is written), a name
  * npm would refuse, an unknown board.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { basename, join, relative, resolve, sep } from "node:path";
 import { boards } from "../../../hal/boards.ts";
 import { nearest } from "../../build/manifests.ts";
@@ -50,7 +51,21 @@ function templateFiles(dir: string, prefix = ""): string[] {
   );
 }
 
-function dependencySpec(exo: string, given?: string): string {
+/** A spec npm reads as a path: ./x ../x /x ~/x file:x, or a tarball's name. */
+const PATH_SPEC = /^(\.{1,2}([\\/]|$)|[\\/]|~[\\/]|file:)|\.tgz$|\.tar\.gz$/;
+
+/**
+ * The exo dependency as package.json should hold it. A path the user typed is
+ * relative to where they typed it, but npm reads it relative to the new
+ * project: it becomes `file:<absolute path>`, and must exist.
+ */
+function dependencySpec(cwd: string, exo: string, given?: string): string {
+  if (given && PATH_SPEC.test(given)) {
+    const raw = given.replace(/^file:/, "");
+    const path = resolve(cwd, raw.startsWith("~") ? join(homedir(), raw.slice(1)) : raw);
+    if (!existsSync(path)) throw new UserError(`--exo ${given}: there is no ${shown(path)}`, "give exo's folder or the tarball `npm pack` made, or a version such as ^1.0.0", 2);
+    return `file:${path}`;
+  }
   if (given) return given;
   const version: string = JSON.parse(readFileSync(join(exo, "package.json"), "utf8")).version;
   return exo.split(sep).includes("node_modules") ? `^${version}` : `file:${exo}`;
@@ -71,7 +86,7 @@ export async function run(options: NewOptions): Promise<NewResult> {
     const near = nearest(board, Object.keys(boards));
     throw new UserError(`there is no board "${board}"` + (near ? ` (did you mean ${near}?)` : ""), `boards: ${Object.keys(boards).join(", ")}`, 2);
   }
-  const exo = dependencySpec(options.exo, options.exoSpec);
+  const exo = dependencySpec(options.cwd, options.exo, options.exoSpec);
   const template = join(options.exo, "templates", "project");
   const values: Record<string, string> = {
     name,
