@@ -199,18 +199,20 @@ program
   );
 
 program
-  .command("fs <image> [action] [name]")
-  .description("read the libos/fs file systems in a flash image, without changing it: apps (default: every app's file system, from the kernel's ledger), ls, cat NAME, get NAME, stat NAME, check (every app's without --app), wear")
+  .command("fs [image] [action] [name]")
+  .description("read the libos/fs file systems in a flash image, or off a running device (--port), without changing them: apps (default: every app's file system, from the kernel's ledger), ls, cat NAME, get NAME, stat NAME, check (every app's without --app), wear")
+  .option("--port <path>", "read the device's instead of an image: serial port, pty, or tcp://host:port (default without an image: exo.config.json's port)")
+  .option("--baud <n>", "with --port: baud rate (default: exo.config.json's baud, else 115200)")
   .option("--app <name>", "the file system of this app (its place read off the kernel's ledger in a whole-chip image)")
-  .option("--board <name>", "the chip layout to find the ledger with (default: by the image's size, else searched)")
+  .option("--board <name>", "the chip layout to find the ledger with (default: by the image's size, else searched; with --port: what the device says)")
   .option("--base <offset>", "byte offset of the file system in the image (default: --app, else found by its headers; hex ok)")
   .option("--sector-size <bytes>", "erase sector size (default: from the headers)")
   .option("--count <sectors>", "sectors in the file system (default: from the headers)")
   .option("--svg <file>", "wear: also write the wear map as SVG")
   .option("--out <file>", "cat: write the file's bytes here instead of printing them; get: where to write the file (default: its name)")
   .option("--json", "print the result as JSON")
-  .addHelpText("after", "\nExamples:\n  exo sim --for 20s --save-flash chip.bin\n  exo fs chip.bin                                 # every app's file system\n  exo fs chip.bin ls --app telemetry\n  exo fs chip.bin cat log.a --app logger\n  exo fs chip.bin get log.a --app logger --out log.bin\n  exo fs chip.bin check                           # fsck of every app's file system\n  exo fs chip.bin wear --app logger --svg wear.svg\n  exo fs dump.bin ls --base 0x318000              # an image without a ledger")
-  .action((image, action, name, opts) => execute(() => import("./commands/fs.ts"), { cwd: process.cwd(), image, action, name, ...opts }));
+  .addHelpText("after", "\nExamples:\n  exo sim --for 20s --save-flash chip.bin\n  exo fs chip.bin                                 # every app's file system\n  exo fs chip.bin ls --app telemetry\n  exo fs chip.bin cat log.a --app logger\n  exo fs chip.bin get log.a --app logger --out log.bin\n  exo fs chip.bin check                           # fsck of every app's file system\n  exo fs chip.bin wear --app logger --svg wear.svg\n  exo fs dump.bin ls --base 0x318000              # an image without a ledger\n  exo fs --port /dev/ttyUSB0 ls --app logger      # the running device's, as one moment of its flash")
+  .action((image, action, name, opts) => execute(() => import("./commands/fs.ts"), { cwd: process.cwd(), exo: root, image, action, name, ...opts }));
 
 program
   .command("bench [suites...]")

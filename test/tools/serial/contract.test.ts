@@ -15,6 +15,7 @@ import { boards } from "../../../hal/boards.ts";
 import { crc32 } from "../../../hal/sim/espruino-api.ts";
 import { createSerialDevice } from "../../../hal/sim/repl.ts";
 import { flashImage } from "../../../tools/serial/flasher.ts";
+import { flashSnapshot } from "../../../tools/serial/flash-snapshot.ts";
 import { openLink, type Link } from "../../../tools/serial/link.ts";
 import { ProtocolClient } from "../../../tools/serial/protocol.ts";
 import { SimLine } from "../../../tools/serial/sim-link.ts";
@@ -154,6 +155,15 @@ for (const [name, skip, make] of targets) {
       expect(back && Buffer.from(back).equals(Buffer.from(data))).toBe(true);
       await t.step(t.client.eval('require("Storage").erase("exo.ct")'));
     });
+
+    it("reads the kernel's flash region as one moment, sector by sector (exo dump's and exo fs --port's reader)", async () => {
+      const board = boards[String(await t.step(t.client.eval("process.env.BOARD"))).toLowerCase()];
+      const g = { base: board.kernelFlash.base, size: board.kernelFlash.size, sector: board.chip.sectorSize };
+      const snapshot = await t.step(flashSnapshot(t.client, g));
+      expect(snapshot.unsettled).toEqual([]);
+      const sums = (await t.step(t.client.eval(`(function(F){var v=[];for(var k=0;k<${g.size / g.sector};k++)v.push(E.CRC32(F.read(${g.sector},${g.base}+k*${g.sector})));return v;})(require("Flash"))`))) as number[];
+      expect(sums.map((c, i) => crc32(snapshot.bytes.subarray(i * g.sector, (i + 1) * g.sector)) === c >>> 0)).toEqual(sums.map(() => true));
+    }, 60_000);
 
     it("flashes an image, then skips the same image", async () => {
       const data = firmware("C", 5000);

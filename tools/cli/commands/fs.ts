@@ -5,13 +5,20 @@
  * code itself over a read-only extent (and the kernel's own ledger reader,
  * tools/cli/chip.ts), so what it shows is what the device would see.
  *
+ * `exo fs --port P [action] [name]` (or no image, in a project with a port):
+ * the same, on the kernel's region read off the running device as one moment
+ * of its flash (dump.ts, tools/serial/flash-snapshot.ts). Read-only there too:
+ * writing beside an app that holds its file system mounted would need the
+ * kernel to stop and remount it.
+ *
  * A whole-chip image carries the kernel's ledger: it says which app owns
  * which sectors, so `exo fs IMAGE` lists every app's file system and `--app
  * NAME` picks one. An image without a ledger (one file system alone, or a
  * dump at an offset) is read where its headers are, or at `--base`.
  *
  * Registration (for tools/cli/main.ts):
- *   program.command("fs <image> [action] [name]")
+ *   program.command("fs [image] [action] [name]")
+ *     --port <path>, --baud <n>  read the device's (the first word is then the action)
  *     action: apps (default) | ls | cat | get | stat | check | wear   (name: for cat, get and stat)
  *     --app <name>            the file system of this app (from the kernel's ledger in the image)
  *     --board <name>          the chip layout to read the ledger with (default: by the image's size, else searched)
@@ -29,7 +36,7 @@
  * system or no ledger found, an unknown app, action or file name (each with
  * how to fix it).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { crc32 } from "node:zlib";
 import type { FlashExtent } from "../../../firmware/types.ts";
@@ -41,11 +48,22 @@ import {
 } from "../../../libos/fs/index.ts";
 import { FS_FORMAT_VERSION, HEADER, MAGIC, get32 } from "../../../libos/fs/format.ts";
 import { readChip, type AppExtent, type Chip } from "../chip.ts";
+import type { Binding } from "../../serial/link.ts";
+import { snapshotNote } from "../../serial/flash-snapshot.ts";
+import { readKernelRegion } from "./dump.ts";
 import { UserError } from "../../../hal/user-error.ts";
 
 export interface FsCommandOptions {
   cwd?: string;
-  image: string;
+  /** An image file; without it (or with --port) the file systems are read off the device (dump.ts). */
+  image?: string;
+  /** The live device: serial port, pty or tcp://host:port (default: exo.config.json's, when there is no image). */
+  port?: string;
+  baud?: string | number;
+  exo?: string;
+  /** Tests: a node-serialport binding instead of the real one; progress instead of the bar. */
+  binding?: Binding;
+  onProgress?: (done: number, total: number) => void;
   action?: string;
   name?: string;
   app?: string;
@@ -82,14 +100,24 @@ export interface AppFs {
   error?: string;
 }
 
-export type FsCommandResult =
+/** Where a live read came from, and whether it is one moment of the flash (flash-snapshot.ts). */
+export interface LiveRead {
+  port: string;
+  board: string;
+  ms: number;
+  note: string;
+}
+
+export type FsCommandResult = FsAction & { device?: LiveRead };
+
+type FsAction =
   | { action: "apps"; image: string; board: string; region: { offset: number; address: number; size: number; sector: number }; seq: number; apps: AppFs[] }
   | { action: "ls"; image: string; geometry: Geometry; files: { name: string; size: number }[]; live: number; room: number; app?: string }
   | { action: "cat"; image: string; name: string; size: number; out?: string; base64: string; text: string | null }
   | { action: "get"; image: string; name: string; size: number; out: string }
   | { action: "stat"; image: string; name: string; size: number }
   | { action: "check"; image: string; geometry: Geometry; report: FsReport; messages: string[] }
-  | { action: "check-all"; image: string; checks: (Extract<FsCommandResult, { action: "check" }> & { app: string })[]; unformatted: string[] }
+  | { action: "check-all"; image: string; checks: (Extract<FsAction, { action: "check" }> & { app: string })[]; unformatted: string[] }
   | { action: "wear"; image: string; geometry: Geometry; erases: (number | null)[]; min: number; max: number; mean: number; svg?: string };
 
 function number(v: string | number | undefined, what: string): number | undefined {
@@ -244,19 +272,58 @@ function noLedger(path: string, image: Uint8Array, what: string): UserError {
   );
 }
 
-export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
-  const cwd = o.cwd ?? process.cwd();
-  const path = resolve(cwd, o.image);
-  let image: Uint8Array;
-  try {
-    image = new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new UserError(`cannot read ${o.image}: ${(e as Error).message}`, "give the path of a flash image file");
+const ACTIONS = ["apps", "ls", "cat", "get", "stat", "check", "wear"];
+
+/** The bytes to read: an image file, or the kernel's region read off the device (then `label` is how to name it again). */
+interface Source {
+  image: Uint8Array;
+  label: string;
+  action?: string;
+  name?: string;
+  device?: LiveRead;
+}
+
+async function source(o: FsCommandOptions, cwd: string): Promise<Source> {
+  // `exo fs --port P ls`, or `exo fs ls` in a project with a port: the first word is the action, not an image.
+  const actionFirst = o.image !== undefined && ACTIONS.indexOf(o.image) >= 0 && !existsSync(resolve(cwd, o.image));
+  if (o.port === undefined && o.image !== undefined && !actionFirst) {
+    let image: Uint8Array;
+    try {
+      image = new Uint8Array(readFileSync(resolve(cwd, o.image)));
+    } catch (e) {
+      throw new UserError(`cannot read ${o.image}: ${(e as Error).message}`, "give the path of a flash image file, or --port to read the device's");
+    }
+    if (image.length === 0) throw new UserError(`${o.image} is empty`, "save the chip again: `exo sim --save-flash FILE`");
+    return { image, label: o.image, action: o.action, name: o.name };
   }
-  if (image.length === 0) throw new UserError(`${o.image} is empty`, "save the chip again: `exo sim --save-flash FILE`");
-  const action = o.action ?? "apps";
-  const known = ["apps", "ls", "cat", "get", "stat", "check", "wear"];
-  if (known.indexOf(action) < 0) throw new UserError(`unknown action ${JSON.stringify(action)}`, "use one of: apps, ls, cat NAME, get NAME [--out FILE], stat NAME, check, wear [--svg FILE]");
+  if (o.image !== undefined && !actionFirst) {
+    throw new UserError(`exo fs reads an image file or the device at --port, not both (got ${o.image} and --port ${o.port})`, `exo fs --port ${o.port} ls, or exo fs ${o.image} ls`, 2);
+  }
+  const read = await readKernelRegion({ cwd, exo: o.exo, port: o.port, baud: o.baud, board: o.board, binding: o.binding, json: o.json, onProgress: o.onProgress }, "fs");
+  return {
+    image: read.snapshot.bytes,
+    label: `--port ${read.port}`,
+    action: actionFirst ? o.image : o.action,
+    name: actionFirst ? o.action : o.name,
+    device: { port: read.port, board: read.board.name, ms: read.ms, note: snapshotNote(read.snapshot, read.geometry) },
+  };
+}
+
+export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
+  if (o.action === "put" || o.action === "rm" || o.image === "put" || o.image === "rm") {
+    throw new UserError(`exo fs reads file systems; it does not ${o.action === "rm" || o.image === "rm" ? "remove" : "write"} files on a device or in an image yet`, "an app writes its own files (caps.flash through libos/fs); `exo flash` replaces the firmware, keeping them", 2);
+  }
+  const src = await source(o, o.cwd ?? process.cwd());
+  const result = inspect(o, src);
+  return src.device ? { ...result, device: src.device } : result;
+}
+
+function inspect(o: FsCommandOptions, src: Source): FsAction {
+  const cwd = o.cwd ?? process.cwd();
+  const { image, label } = src;
+  const action = src.action ?? "apps";
+  if (ACTIONS.indexOf(action) < 0) throw new UserError(`unknown action ${JSON.stringify(action)}`, "use one of: apps, ls, cat NAME, get NAME [--out FILE], stat NAME, check, wear [--svg FILE]");
+  const fileName = src.name;
   const base = number(o.base, "base");
   if (base !== undefined && o.app !== undefined) throw new UserError("give --app or --base, not both", "--app NAME reads the app's place off the kernel's ledger");
   // The kernel's ledger, unless the user placed the file system by hand.
@@ -264,17 +331,17 @@ export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
   const chip = byHand ? undefined : readChip(image, o.board);
   if (action === "apps") {
     if (byHand) throw new UserError("exo fs IMAGE apps reads the kernel's ledger: --base and --sector-size do not apply", "use `exo fs IMAGE ls --base OFFSET` for one file system");
-    if (!chip) throw noLedger(o.image, image, "cannot list the apps' file systems");
-    return { action, image: o.image, board: chip.board, region: { offset: chip.region.offset, address: chip.region.address, size: chip.region.size, sector: chip.region.sector }, seq: chip.seq, apps: appsOf(image, chip) };
+    if (!chip) throw noLedger(label, image, "cannot list the apps' file systems");
+    return { action, image: label, board: chip.board, region: { offset: chip.region.offset, address: chip.region.address, size: chip.region.size, sector: chip.region.sector }, seq: chip.seq, apps: appsOf(image, chip) };
   }
   let g: Geometry;
   let app: string | undefined;
   if (o.app !== undefined) {
-    if (!chip) throw noLedger(o.image, image, `cannot find app ${JSON.stringify(o.app)}`);
+    if (!chip) throw noLedger(label, image, `cannot find app ${JSON.stringify(o.app)}`);
     const a = chip.apps.find((x) => x.name === o.app);
     if (!a) {
       const names = chip.apps.map((x) => x.name);
-      throw new UserError(`${o.image}: no app named ${JSON.stringify(o.app)} owns flash in the kernel's ledger`, names.length ? `apps with flash: ${names.join(", ")}` : "no app owns flash on this chip yet");
+      throw new UserError(`${label}: no app named ${JSON.stringify(o.app)} owns flash in the kernel's ledger`, names.length ? `apps with flash: ${names.join(", ")}` : "no app owns flash on this chip yet");
     }
     g = geometryOf(a);
     app = a.name;
@@ -285,15 +352,15 @@ export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
     if (action === "check" && mounted.length > 1) {
       // fsck of the whole chip: every app's file system, exit 1 if any has a problem.
       const checks = chip.apps.filter((a) => rows.find((r) => r.app === a.name)!.files).map((a) => {
-        const report = fsCheck(mount(image, geometryOf(a), `${o.image} (app ${a.name})`));
-        return { action: "check" as const, app: a.name, image: `${o.image} (app ${a.name})`, geometry: geometryOf(a), report, messages: report.problems.map(describeProblem) };
+        const report = fsCheck(mount(image, geometryOf(a), `${label} (app ${a.name})`));
+        return { action: "check" as const, app: a.name, image: `${label} (app ${a.name})`, geometry: geometryOf(a), report, messages: report.problems.map(describeProblem) };
       });
-      return { action: "check-all", image: o.image, checks, unformatted: rows.filter((r) => !r.files).map((r) => r.app) };
+      return { action: "check-all", image: label, checks, unformatted: rows.filter((r) => !r.files).map((r) => r.app) };
     }
-    if (action === "ls" && mounted.length !== 1) return { action: "apps", image: o.image, board: chip.board, region: { offset: chip.region.offset, address: chip.region.address, size: chip.region.size, sector: chip.region.sector }, seq: chip.seq, apps: rows };
+    if (action === "ls" && mounted.length !== 1) return { action: "apps", image: label, board: chip.board, region: { offset: chip.region.offset, address: chip.region.address, size: chip.region.size, sector: chip.region.sector }, seq: chip.seq, apps: rows };
     if (mounted.length !== 1) {
       throw new UserError(
-        `${o.image} holds the file systems of ${mounted.length} apps (${mounted.map((r) => r.app).join(", ") || "none mounts"}): which one?`,
+        `${label} holds the file systems of ${mounted.length} apps (${mounted.map((r) => r.app).join(", ") || "none mounts"}): which one?`,
         `pick one with --app NAME (apps with flash: ${chip.apps.map((a) => a.name).join(", ")})`,
       );
     }
@@ -302,7 +369,7 @@ export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
   } else {
     g = findGeometry(image, base, number(o.sectorSize, "sector-size"), number(o.count, "count"));
   }
-  const where = app ? `${o.image} (app ${app})` : o.image;
+  const where = app ? `${label} (app ${app})` : label;
   if (action === "wear") {
     const erases: (number | null)[] = [];
     for (let i = 0; i < g.count; i++) {
@@ -332,21 +399,21 @@ export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
     const report = fsCheck(fs);
     return { action, image: where, geometry: g, report, messages: report.problems.map(describeProblem) };
   }
-  if (!o.name) throw new UserError(`exo fs IMAGE ${action} needs a file name`, `exo fs ${o.image} ${action} NAME${app ? ` --app ${app}` : ""}`);
+  if (!fileName) throw new UserError(`exo fs IMAGE ${action} needs a file name`, `exo fs ${label} ${action} NAME${app ? ` --app ${app}` : ""}`);
   if (action === "stat") {
-    const st = fsStat(fs, o.name);
-    if (typeof st === "number") throw new UserError(`${where}: no file named ${JSON.stringify(o.name)}`, `run \`exo fs IMAGE ls${app ? ` --app ${app}` : ""}\` to list the files`);
+    const st = fsStat(fs, fileName);
+    if (typeof st === "number") throw new UserError(`${where}: no file named ${JSON.stringify(fileName)}`, `run \`exo fs IMAGE ls${app ? ` --app ${app}` : ""}\` to list the files`);
     return { action, image: where, name: st.name, size: st.size };
   }
-  const data = readFile(fs, o.name, where);
+  const data = readFile(fs, fileName, where);
   if (action === "get") {
-    const out = o.out ?? basename(o.name);
+    const out = o.out ?? basename(fileName);
     writeFileSync(resolve(cwd, out), data);
-    return { action, image: where, name: o.name, size: data.length, out };
+    return { action, image: where, name: fileName, size: data.length, out };
   }
   if (o.out) writeFileSync(resolve(cwd, o.out), data);
   const printable = data.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
-  return { action: "cat", image: where, name: o.name, size: data.length, out: o.out, base64: Buffer.from(data).toString("base64"), text: printable ? Buffer.from(data).toString("latin1") : null };
+  return { action: "cat", image: where, name: fileName, size: data.length, out: o.out, base64: Buffer.from(data).toString("base64"), text: printable ? Buffer.from(data).toString("latin1") : null };
 }
 
 export function failed(r: FsCommandResult): boolean {
@@ -365,6 +432,13 @@ function hexdump(b: Uint8Array): string {
 }
 
 export function render(r: FsCommandResult): string {
+  const text = renderAction(r);
+  if (!r.device) return text;
+  const d = r.device;
+  return `read off ${d.port} (${d.board}) in ${(d.ms / 1000).toFixed(1)} s: ${d.note}\n` + text;
+}
+
+function renderAction(r: FsAction): string {
   switch (r.action) {
     case "apps": {
       const lines = [`${r.image}: ${r.apps.length} app(s) own flash (kernel ledger, sequence ${r.seq}, at 0x${r.region.address.toString(16)}${r.board ? `, ${r.board} layout` : ""})`];
@@ -398,7 +472,7 @@ export function render(r: FsCommandResult): string {
       return `${r.name}: ${r.size} bytes`;
     case "check-all":
       return [
-        ...r.checks.map((c) => render(c)),
+        ...r.checks.map((c) => renderAction(c)),
         ...r.unformatted.map((a) => `${r.image} (app ${a}): no file system to check (not formatted yet, or damaged: exo fs ${r.image} wear --app ${a})`),
       ].join("\n");
     case "check": {
