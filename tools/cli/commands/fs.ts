@@ -310,8 +310,9 @@ async function source(o: FsCommandOptions, cwd: string): Promise<Source> {
 }
 
 export async function run(o: FsCommandOptions): Promise<FsCommandResult> {
-  if (o.action === "put" || o.action === "rm" || o.image === "put" || o.image === "rm") {
-    throw new UserError(`exo fs reads file systems; it does not ${o.action === "rm" || o.image === "rm" ? "remove" : "write"} files on a device or in an image yet`, "an app writes its own files (caps.flash through libos/fs); `exo flash` replaces the firmware, keeping them", 2);
+  const writing = [o.image, o.action].find((word) => word === "put" || word === "rm");
+  if (writing) {
+    throw new UserError(`exo fs reads file systems; it does not ${writing === "rm" ? "remove" : "write"} files on a device or in an image yet`, "an app writes its own files (caps.flash through libos/fs); `exo flash` replaces the firmware, keeping them", 2);
   }
   const src = await source(o, o.cwd ?? process.cwd());
   const result = inspect(o, src);
