@@ -170,11 +170,18 @@ function search(image: Uint8Array): Chip | undefined {
  * names the layout (default: the board whose chip is exactly the image's size,
  * else a search).
  */
+const regionOf = (b: Board): FlashRegion => ({ base: b.kernelFlash.base, size: b.kernelFlash.size, sector: b.chip.sectorSize, ledger: ledgerSectors(b) });
+
+/** The kernel's region of `board` alone, as `exo dump` and `exo fs --port` read it (byte 0 = the region's first address). */
+export function readRegionImage(image: Uint8Array, board: Board): Chip | undefined {
+  return chipOf(image, board.name, board.kernelFlash.base, regionOf(board));
+}
+
 export function readChip(image: Uint8Array, board?: string): Chip | undefined {
   const fit = board !== undefined ? [boards[board]] : Object.values(boards).filter((b) => b.chip.size === image.length);
   if (board !== undefined && !fit[0]) throw new UserError(`unknown board "${board}"`, `known boards: ${Object.keys(boards).join(", ")}`);
   for (const b of fit) {
-    const region: FlashRegion = { base: b.kernelFlash.base, size: b.kernelFlash.size, sector: b.chip.sectorSize, ledger: ledgerSectors(b) };
+    const region = regionOf(b);
     const end = region.base - b.chip.base + region.size;
     if (board !== undefined && end > image.length) {
       throw new UserError(

@@ -71,7 +71,9 @@ describe("exo dump", () => {
       expect(cat.action === "cat" && cat.size % 8).toBe(0);
       // The port from exo.config.json when no image is named; a typo'd file name is not taken for an action.
       writeFileSync(join(dir, "exo.config.json"), JSON.stringify({ examples: ["logger"], port: session.path }));
-      expect(await fs({ cwd: dir, onProgress: () => {} })).toMatchObject({ action: "apps", device: { port: session.path } });
+      expect(await fs({ cwd: dir, onProgress: () => {} })).toMatchObject({ action: "apps", board: "esp32", region: { address: 0x310000 }, device: { port: session.path } });
+      // --board (the device's layout given, not asked) reads the region the same way.
+      expect(await fs({ cwd: dir, board: "esp32", image: "ls", app: "logger", onProgress: () => {} })).toMatchObject({ action: "ls", geometry: { sector: 4096 } });
       await expect(fs({ cwd: dir, image: "bord.img" })).rejects.toThrow(/cannot read bord\.img/);
       await expect(fs({ cwd: dir, image: "board.img", port: session.path })).rejects.toThrow(/an image file or the device at --port, not both/);
       await expect(fs({ cwd: dir, port: session.path, image: "rm", action: "log.a", app: "logger" })).rejects.toThrow(/does not remove files/);

@@ -47,7 +47,7 @@ import {
   type FsReport, fileClose, fileOpen, fileRead, fileSize, fsCheck, fsList, fsMount, fsStat, fsStats,
 } from "../../../libos/fs/index.ts";
 import { FS_FORMAT_VERSION, HEADER, MAGIC, get32 } from "../../../libos/fs/format.ts";
-import { readChip, type AppExtent, type Chip } from "../chip.ts";
+import { readChip, readRegionImage, type AppExtent, type Chip } from "../chip.ts";
 import type { Binding } from "../../serial/link.ts";
 import { snapshotNote } from "../../serial/flash-snapshot.ts";
 import { readKernelRegion } from "./dump.ts";
@@ -281,6 +281,8 @@ interface Source {
   action?: string;
   name?: string;
   device?: LiveRead;
+  /** A live read's ledger, read with the device's board (the image is its kernel region alone). */
+  chip?: Chip;
 }
 
 async function source(o: FsCommandOptions, cwd: string): Promise<Source> {
@@ -306,6 +308,7 @@ async function source(o: FsCommandOptions, cwd: string): Promise<Source> {
     action: actionFirst ? o.image : o.action,
     name: actionFirst ? o.action : o.name,
     device: { port: read.port, board: read.board.name, ms: read.ms, note: snapshotNote(read.snapshot, read.geometry) },
+    chip: readRegionImage(read.snapshot.bytes, read.board),
   };
 }
 
@@ -329,7 +332,7 @@ function inspect(o: FsCommandOptions, src: Source): FsAction {
   if (base !== undefined && o.app !== undefined) throw new UserError("give --app or --base, not both", "--app NAME reads the app's place off the kernel's ledger");
   // The kernel's ledger, unless the user placed the file system by hand.
   const byHand = base !== undefined || (o.sectorSize !== undefined && o.app === undefined);
-  const chip = byHand ? undefined : readChip(image, o.board);
+  const chip = byHand ? undefined : src.device ? src.chip : readChip(image, o.board);
   if (action === "apps") {
     if (byHand) throw new UserError("exo fs IMAGE apps reads the kernel's ledger: --base and --sector-size do not apply", "use `exo fs IMAGE ls --base OFFSET` for one file system");
     if (!chip) throw noLedger(label, image, "cannot list the apps' file systems");
