@@ -24,7 +24,8 @@ import { flashSnapshot, snapshotNote, type FlashRegionGeometry, type FlashSnapsh
 import { ProtocolClient, ProtocolError } from "../../serial/protocol.ts";
 import { realTimers } from "../../serial/timers.ts";
 import { shown } from "../paths.ts";
-import { EXO_ROOT, linkSettings } from "../project.ts";
+import { devicePort } from "../device-port.ts";
+import { EXO_ROOT } from "../project.ts";
 
 export interface DumpOptions {
   cwd: string;
@@ -74,8 +75,7 @@ export interface KernelRegion {
 
 /** Open the link (flag, else exo.config.json), ask the board, read its kernel region (flash-snapshot.ts); `what` names the progress bar. */
 export async function readKernelRegion(options: Omit<DumpOptions, "out">, what: string): Promise<KernelRegion> {
-  const { port, baud } = linkSettings(options.cwd, options.exo ?? EXO_ROOT, options.port, options.baud);
-  if (!port) throw new UserError('which port? give --port, or "port" in exo.config.json', "e.g. --port /dev/ttyUSB0 (see `exo ports`), or the pty `exo sim --pty` prints", 2);
+  const { port, baud } = await devicePort({ cwd: options.cwd, exo: options.exo ?? EXO_ROOT, port: options.port, baud: options.baud, binding: options.binding });
   const rate = Number(baud ?? DEFAULT_BAUD);
   const started = performance.now();
   const link = await openLink(port, { baud: rate, binding: options.binding });

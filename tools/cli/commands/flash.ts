@@ -27,7 +27,8 @@ import { progressBar } from "../../serial/progress.ts";
 import { realTimers, type Timers } from "../../serial/timers.ts";
 import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
-import { EXO_ROOT, findProject, linkSettings, projectApps } from "../project.ts";
+import { devicePort } from "../device-port.ts";
+import { EXO_ROOT, findProject, projectApps } from "../project.ts";
 
 export interface FlashOptions {
   /** Where exo runs: the bundle is the project's (exo.config.json at or above it), as are port and baud when not given. */
@@ -126,10 +127,7 @@ function stored(code: string, bundle: string, text = false): Uint8Array {
 export async function run(options: FlashOptions): Promise<FlashResult> {
   const exo = options.exo ?? EXO_ROOT;
   const project = options.bundle === undefined ? findProject(options.cwd, exo) : undefined;
-  const { port, baud: givenBaud } = linkSettings(options.cwd, exo, options.port, options.baud);
-  if (!port) {
-    throw new UserError("which port? give --port, or \"port\" in exo.config.json", "e.g. --port /dev/ttyUSB0 (see `exo ports`), --port tcp://127.0.0.1:2323, or the pty `exo sim --pty` prints", 2);
-  }
+  const { port, baud: givenBaud } = await devicePort({ cwd: options.cwd, exo, port: options.port, baud: options.baud, binding: options.binding });
   const baud = number(givenBaud, DEFAULT_BAUD, "baud", 300, 4_000_000);
   const packetSize = number(options.packet, 1024, "packet", 64, 4096);
   const bundle = resolve(project?.dir ?? options.cwd, options.bundle ?? join("dist", "firmware.js"));

@@ -14,8 +14,8 @@
  * stderr and reopens it as soon as it is back.
  */
 import { parseDuration } from "../duration.ts";
-import { UserError } from "../../../hal/user-error.ts";
-import { EXO_ROOT, linkSettings } from "../project.ts";
+import { devicePort } from "../device-port.ts";
+import { EXO_ROOT } from "../project.ts";
 import { DEFAULT_BAUD, openLink, type Binding, type Link } from "../../serial/link.ts";
 
 export interface MonitorOptions {
@@ -52,12 +52,11 @@ export interface MonitorResult {
 const CTRL_RIGHT_BRACKET = 0x1d;
 
 export async function run(options: MonitorOptions): Promise<MonitorResult> {
-  const settings = linkSettings(options.cwd ?? process.cwd(), options.exo ?? EXO_ROOT, options.port, options.baud);
-  if (!settings.port) throw new UserError('which port? give --port, or "port" in exo.config.json', "see `exo ports`, or use the pty `exo sim --pty` prints", 2);
+  const status = options.status ?? ((line: string) => process.stderr.write(`[exo monitor] ${line}\n`));
+  const settings = await devicePort({ cwd: options.cwd ?? process.cwd(), exo: options.exo ?? EXO_ROOT, port: options.port, baud: options.baud, binding: options.binding, say: status });
   const port = settings.port;
   const baud = Number(settings.baud ?? DEFAULT_BAUD);
   const output = options.output ?? ((bytes: Uint8Array) => process.stdout.write(bytes));
-  const status = options.status ?? ((line: string) => process.stderr.write(`[exo monitor] ${line}\n`));
   const input = options.input ?? process.stdin;
   const started = performance.now();
   const result: MonitorResult = { port, bytesIn: 0, bytesOut: 0, reconnects: 0, durationMs: 0, ended: "stopped" };

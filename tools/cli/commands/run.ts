@@ -26,7 +26,8 @@ import { ProtocolClient } from "../../serial/protocol.ts";
 import { realTimers, sleep } from "../../serial/timers.ts";
 import { parseDuration } from "../duration.ts";
 import { shown } from "../paths.ts";
-import { EXO_ROOT, findProject, linkSettings } from "../project.ts";
+import { devicePort } from "../device-port.ts";
+import { EXO_ROOT, findProject } from "../project.ts";
 import { run as build } from "./build.ts";
 
 export interface RunOptions {
@@ -95,8 +96,7 @@ async function codeToRun(options: RunOptions): Promise<{ code: string; name: str
 }
 
 export async function run(options: RunOptions): Promise<RunResult> {
-  const { port, baud } = linkSettings(options.cwd, options.exo ?? EXO_ROOT, options.port, options.baud);
-  if (!port) throw new UserError('which port? give --port, or "port" in exo.config.json', "e.g. --port /dev/ttyUSB0 (see `exo ports`), or the pty `exo sim --pty` prints", 2);
+  const { port, baud } = await devicePort({ cwd: options.cwd, exo: options.exo ?? EXO_ROOT, port: options.port, baud: options.baud, binding: options.binding });
   const forMs = options.for ? parseDuration(options.for) : undefined;
   const { code, name } = await codeToRun(options);
   const rate = Number(baud ?? DEFAULT_BAUD);
