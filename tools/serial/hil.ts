@@ -282,9 +282,13 @@ const xml = (text: string) =>
 
 /** JUnit XML: one <testsuite> per suite file; timeout/error as <error>, fail as <failure>, not run as <skipped>. */
 export function junitXml(run: SuiteRun, name = "exo test"): string {
+  // A run that ended early with no test carrying why (the device lost before the first result) is an
+  // error CI counts, not an empty report: `tests="0" failures="0"` reads as green.
+  const carried = run.tests.some((t) => t.status === "error" || t.status === "timeout");
+  const all: TestResult[] = run.aborted && !carried ? [...run.tests, { suite: "(run)", name: "the run", status: "error", ms: 0, message: run.aborted }] : run.tests;
   const suites = new Map<string, TestResult[]>();
-  for (const t of run.tests) suites.set(t.suite, [...(suites.get(t.suite) ?? []), t]);
-  const out = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="${xml(name)}" tests="${run.tests.length}" failures="${run.tests.filter((t) => t.status === "fail").length}" errors="${run.tests.filter((t) => t.status === "timeout" || t.status === "error").length}" time="${(run.durationMs / 1000).toFixed(3)}">`];
+  for (const t of all) suites.set(t.suite, [...(suites.get(t.suite) ?? []), t]);
+  const out = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="${xml(name)}" tests="${all.length}" failures="${all.filter((t) => t.status === "fail").length}" errors="${all.filter((t) => t.status === "timeout" || t.status === "error").length}" time="${(run.durationMs / 1000).toFixed(3)}">`];
   for (const [suite, tests] of suites) {
     const count = (s: TestStatus) => tests.filter((t) => t.status === s).length;
     out.push(`  <testsuite name="${xml(suite)}" tests="${tests.length}" failures="${count("fail")}" errors="${count("timeout") + count("error")}" skipped="${count("not run")}" time="${(tests.reduce((n, t) => n + t.ms, 0) / 1000).toFixed(3)}">`);

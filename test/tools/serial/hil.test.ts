@@ -78,6 +78,15 @@ describe("exo test: on-device suites over the link", () => {
     expect(xml).toContain("<!-- aborted: cut - - off -->");
   });
 
+  it("a run that lost its device before any result is an error in JUnit, not an empty green report", () => {
+    const xml = junitXml({ tests: [], passed: 0, failed: 0, durationMs: 5, badLines: 0, aborted: "the link failed: the device stopped answering" });
+    expect(xml).toMatch(/<testsuites name="exo test" tests="1" failures="0" errors="1"/);
+    expect(xml).toContain('<testcase classname="(run)" name="the run" time="0.000"><error type="error" message="the link failed: the device stopped answering"/></testcase>');
+    // When a test already carries the reason, no extra case.
+    const carried = junitXml({ tests: [{ suite: "s", name: "n", status: "error", ms: 1, message: "reset" }], passed: 0, failed: 1, durationMs: 1, badLines: 0, aborted: "reset" });
+    expect(carried).toMatch(/tests="1" failures="0" errors="1"/);
+  });
+
   it("detects a device reset mid-run", async () => {
     const run = await runOnSim(suite({ first: `() => {}`, resets: `(done) => { setTimeout(() => reset(), 5); }`, later: `() => {}` }));
     expect(run.aborted).toMatch(/reset during "resets"/);
