@@ -88,21 +88,30 @@ describe("RFC 2217 link", () => {
 
   const ser2net = spawnSync("ser2net", ["-v"]).status === 0;
   if (!ser2net) console.log("rfc2217.test.ts: the ser2net cases are skipped: install ser2net (apt-get install ser2net) to run them");
-  it.skipIf(!ser2net)("through a real ser2net: exo flash, an EVAL and exo dump of the simulated device", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "exo-rfc2217-"));
-    const session = await servePty({ board: boards.esp32 });
+
+  /** A real ser2net exporting `pty` over RFC 2217 on a free port; `start` (again) after a `kill`. */
+  async function exporter(dir: string, pty: string) {
     const free = net.createServer();
     await new Promise<void>((r) => free.listen(0, "127.0.0.1", r));
     const port = (free.address() as net.AddressInfo).port;
     free.close();
-    writeFileSync(join(dir, "ser2net.yaml"), `connection: &dev\n  accepter: telnet(rfc2217),tcp,127.0.0.1,${port}\n  connector: serialdev,${session.path},115200n81,local\n`);
+    writeFileSync(join(dir, "ser2net.yaml"), `connection: &dev\n  accepter: telnet(rfc2217),tcp,127.0.0.1,${port}\n  connector: serialdev,${pty},115200n81,local\n`);
     let child: ChildProcess | undefined;
-    try {
+    const listening = () => new Promise((r) => net.connect({ host: "127.0.0.1", port }).once("connect", function (this: net.Socket) { this.destroy(); r(true); }).once("error", () => r(false)));
+    const start = async () => {
       child = spawn("ser2net", ["-d", "-n", "-c", join(dir, "ser2net.yaml")], { stdio: "ignore" });
-      for (let i = 0; i < 50 && !(await new Promise((r) => net.connect({ host: "127.0.0.1", port }).once("connect", function (this: net.Socket) { this.destroy(); r(true); }).once("error", () => r(false)))); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const url = `rfc2217://127.0.0.1:${port}`;
+      for (let i = 0; i < 50 && !(await listening()); i++) await new Promise((r) => setTimeout(r, 100));
+    };
+    await start();
+    return { url: `rfc2217://127.0.0.1:${port}`, start, process: () => child!, kill: () => child?.kill("SIGKILL") };
+  }
+
+  it.skipIf(!ser2net)("through a real ser2net: exo flash, an EVAL and exo dump of the simulated device", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "exo-rfc2217-"));
+    const session = await servePty({ board: boards.esp32 });
+    const server = await exporter(dir, session.path);
+    try {
+      const url = server.url;
       const bundle = join(dir, "fw.js");
       writeFileSync(bundle, firmware("R", 20_000));
       expect((await flash({ cwd: dir, port: url, bundle, onProgress: () => {} })).action).toBe("flashed");
@@ -114,8 +123,49 @@ describe("RFC 2217 link", () => {
       const image = await dump({ cwd: dir, port: url, out: "dev.img", onProgress: () => {} });
       expect(image).toMatchObject({ board: "esp32", rereads: 0 });
     } finally {
-      child?.kill();
+      server.kill();
       await session.close();
     }
   }, 120_000);
+
+  // The faults a lab's network adds: the exporter stalls (SIGSTOP: nothing moves for 3 s, past the
+  // protocol's 2 s ACK wait), and the exporter dies mid-upload (then comes back: the rerun resumes).
+  it.skipIf(!ser2net)("through a real ser2net: a stalled exporter delays the upload, which completes; a dead one resumes on the rerun", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "exo-rfc2217-"));
+    const session = await servePty({ board: boards.esp32, baud: 115200 });
+    const server = await exporter(dir, session.path);
+    try {
+      const bundle = join(dir, "fw.js");
+      writeFileSync(bundle, firmware("S", 30_000));
+      let stalled = false;
+      const stall = (done: number, total: number) => {
+        if (stalled || done < total / 3) return;
+        stalled = true;
+        server.process().kill("SIGSTOP");
+        setTimeout(() => server.process().kill("SIGCONT"), 3000);
+      };
+      const first = await flash({ cwd: dir, port: server.url, bundle, onProgress: stall });
+      expect(stalled).toBe(true);
+      expect(first.action).toBe("flashed");
+      // The late ACKs are taken (the client waits past its ACK timeout for a late answer before it resends).
+      expect(first.naks).toBe(0);
+      writeFileSync(bundle, firmware("T", 30_000));
+      let killed = false;
+      const kill = (done: number, total: number) => {
+        if (killed || done < total / 2) return;
+        killed = true;
+        server.kill();
+      };
+      await expect(flash({ cwd: dir, port: server.url, bundle, onProgress: kill })).rejects.toThrow(/closed mid-upload|no device answering|cannot connect/);
+      expect(killed).toBe(true);
+      await server.start();
+      const again = await flash({ cwd: dir, port: server.url, bundle, onProgress: () => {} });
+      expect(again.action).toBe("resumed");
+      expect(again.resumedFrom).toBeGreaterThan(0);
+      expect(Buffer.from(session.device.storage.read(again.image) ?? []).toString("latin1")).toContain("T");
+    } finally {
+      server.kill();
+      await session.close();
+    }
+  }, 180_000);
 });
