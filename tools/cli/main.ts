@@ -133,8 +133,9 @@ program
   .option("--baud <n>", "baud rate (default: exo.config.json's baud, else 115200)")
   .option("--for <duration>", "stop after this long: 30s, 2m")
   .option("--no-reconnect", "end when the device goes away")
+  .option("--reset", "reset the board once connected (RTS/DTR as esptool does; serial and rfc2217:// ports) to watch it boot")
   .option("--json", "print the session summary as JSON")
-  .addHelpText("after", "\nExample:\n  exo monitor --port /dev/ttyUSB0")
+  .addHelpText("after", "\nExamples:\n  exo monitor --port /dev/ttyUSB0\n  exo monitor --reset                # from the boot banner on")
   .action((opts) => execute(() => import("./commands/monitor.ts"), { cwd: process.cwd(), exo: root, ...opts }));
 
 program

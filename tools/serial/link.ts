@@ -28,6 +28,12 @@ export interface Link {
   close(): Promise<void>;
   readonly description: string;
   readonly closed: boolean;
+  /**
+   * Drive the modem lines (true = asserted), where the link has them: a serial
+   * port, or RFC 2217's SET-CONTROL. On most ESP32 boards RTS holds EN (reset)
+   * and DTR holds IO0 (boot mode): reset.ts pulses them as esptool does.
+   */
+  setLines?(lines: { dtr?: boolean; rts?: boolean }): Promise<void>;
 }
 
 /** The link went away under a write or a wait. */
@@ -104,6 +110,17 @@ class SerialLink extends LinkBase implements Link {
     return new Promise((resolve, reject) => {
       this.port.write(Buffer.from(bytes), (error) => (error ? reject(new LinkClosed(error.message)) : resolve()));
     });
+  }
+
+  /** The modem lines as last set (serialport asserts both when it opens a port). */
+  private lines = { dtr: true, rts: true };
+
+  setLines(lines: { dtr?: boolean; rts?: boolean }): Promise<void> {
+    if (this.closed) return Promise.reject(new LinkClosed(this.closeReason));
+    // Both, always: serialport fills a line left out with "asserted", and DTR asserted while EN
+    // is released would start an ESP32's bootloader instead of its firmware.
+    this.lines = { ...this.lines, ...lines };
+    return new Promise((resolve, reject) => this.port.set(this.lines, (error) => (error ? reject(new LinkClosed(error.message)) : resolve())));
   }
 
   close(): Promise<void> {

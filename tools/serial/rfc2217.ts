@@ -10,8 +10,9 @@
  * ready once the server confirms the baud rate (or after 2 s of silence from
  * a server that takes Telnet but not the Com Port option: then the rate is
  * whatever the far end was set to, and `description` says so). DTR and RTS
- * are left as the server has them: on many ESP32 boards they drive reset
- * and boot mode, and asserting them holds the chip in reset.
+ * are left as the server has them (on many ESP32 boards they drive reset
+ * and boot mode, and asserting them holds the chip in reset) until
+ * `setLines` drives them, with SET-CONTROL (`exo monitor --reset`).
  *
  * Usage: `const link = await openRfc2217Link("lab-pc", 3333, 115200)`
  */
@@ -24,6 +25,8 @@ const BINARY = 0, SGA = 3, COM_PORT = 44;
 /** Client → server Com Port commands; the server answers with the same + 100. */
 const SET_BAUDRATE = 1, SET_DATASIZE = 2, SET_PARITY = 3, SET_STOPSIZE = 4, SET_CONTROL = 5;
 const PARITY_NONE = 1, STOPSIZE_1 = 1, CONTROL_NO_FLOW = 1;
+/** SET-CONTROL values for the modem lines (RFC 2217 §3). */
+const DTR_ON = 8, DTR_OFF = 9, RTS_ON = 11, RTS_OFF = 12;
 /** The options this end takes part in, both ways. */
 const OURS = [BINARY, SGA, COM_PORT];
 
@@ -81,6 +84,13 @@ export class Rfc2217Link extends LinkBase implements Link {
 
   write(bytes: Uint8Array): Promise<void> {
     return this.send(escapeIac(bytes));
+  }
+
+  setLines(lines: { dtr?: boolean; rts?: boolean }): Promise<void> {
+    const commands: number[] = [];
+    if (lines.dtr !== undefined) commands.push(...subnegotiation(SET_CONTROL, [lines.dtr ? DTR_ON : DTR_OFF]));
+    if (lines.rts !== undefined) commands.push(...subnegotiation(SET_CONTROL, [lines.rts ? RTS_ON : RTS_OFF]));
+    return this.send(Uint8Array.from(commands));
   }
 
   close(): Promise<void> {

@@ -85,6 +85,33 @@ describe("exo monitor", () => {
   });
 });
 
+describe("exo monitor --reset", () => {
+  it("pulses RTS with DTR released (esptool's hard reset) and never asserts DTR with EN released; tcp:// has no lines", async () => {
+    MockBinding.reset();
+    MockBinding.createPort("/dev/ttyUSB0");
+    const sets: object[] = [];
+    const binding = {
+      ...MockBinding,
+      open: async (options: never) => {
+        const port = (await MockBinding.open(options)) as unknown as { set(o: object): Promise<void> };
+        const set = port.set.bind(port);
+        port.set = (o: object) => (sets.push(o), set(o));
+        return port;
+      },
+    };
+    const statuses: string[] = [];
+    await monitor({ port: "/dev/ttyUSB0", binding: binding as never, reset: true, for: "300ms", input: new PassThrough(), output: () => {}, status: (l) => statuses.push(l) });
+    expect(sets.map((o) => ({ dtr: (o as { dtr: boolean }).dtr, rts: (o as { rts: boolean }).rts }))).toEqual([{ dtr: false, rts: true }, { dtr: false, rts: false }]);
+    expect(statuses).toContain("reset the board (RTS pulsed, DTR released)");
+    const net = await import("node:net");
+    const server = net.createServer(() => {});
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `tcp://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await expect(monitor({ port: url, reset: true, input: new PassThrough(), output: () => {}, status: () => {} })).rejects.toThrow(/has no reset lines/);
+    server.close();
+  });
+});
+
 describe("exo monitor reconnects", () => {
   it("says the device went away and reopens the port when it is back", async () => {
     const net = await import("node:net");

@@ -16,6 +16,7 @@ import { run as flash } from "../../../tools/cli/commands/flash.ts";
 import { openLink } from "../../../tools/serial/link.ts";
 import { ProtocolClient } from "../../../tools/serial/protocol.ts";
 import { escapeIac, Rfc2217Link } from "../../../tools/serial/rfc2217.ts";
+import { hardReset } from "../../../tools/serial/reset.ts";
 import { servePty } from "../../../tools/serial/sim-pty.ts";
 import { realTimers } from "../../../tools/serial/timers.ts";
 import { firmware } from "./helpers.ts";
@@ -73,6 +74,19 @@ describe("RFC 2217 link", () => {
     expect([...escapeIac(Uint8Array.from([255, 0, 255]))]).toEqual([255, 255, 0, 255, 255]);
   });
 
+  it("drives DTR and RTS with SET-CONTROL: the hard reset is RTS on with DTR off, then RTS off", async () => {
+    const srv = await server((baud) => [IAC, SB, 44, 101, (baud >>> 24) & 255, (baud >>> 16) & 255, (baud >>> 8) & 255, baud & 255, IAC, SE]);
+    const link = new Rfc2217Link(await connect(srv.port), "rfc2217://x", 115200);
+    await link.start(5000);
+    const before = srv.got.length;
+    await hardReset(link, realTimers);
+    await new Promise((r) => setTimeout(r, 50));
+    const control = (value: number) => [IAC, SB, 44, 5, value, IAC, SE];
+    expect(srv.got.slice(before)).toEqual([...control(9), ...control(11), ...control(9), ...control(12)]);
+    await link.close();
+    srv.close();
+  });
+
   it("a server without the Com Port option: usable, and says the rate is not set", async () => {
     const srv = await server(() => []);
     const link = new Rfc2217Link(await connect(srv.port), "rfc2217://x", 9600);
@@ -119,6 +133,9 @@ describe("RFC 2217 link", () => {
       expect(link.description).toBe(`${url} @ 115200 baud`);
       const client = new ProtocolClient(link, { timers: realTimers });
       expect(await client.eval("1+1")).toBe(2);
+      // ser2net takes the reset's SET-CONTROL commands (a pty has no lines to pull) and the link carries on.
+      await hardReset(link, realTimers);
+      expect(await client.eval("2+2")).toBe(4);
       await link.close();
       const image = await dump({ cwd: dir, port: url, out: "dev.img", onProgress: () => {} });
       expect(image).toMatchObject({ board: "esp32", rereads: 0 });

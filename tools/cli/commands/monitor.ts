@@ -6,6 +6,7 @@
  *   --baud <n>         baud rate (default: exo.config.json's baud, else 115200)
  *   --for <duration>   stop after this long: 30s, 2m (default: until Ctrl-])
  *   --no-reconnect     end when the device goes away instead of waiting for it
+ *   --reset            reset the board on connect (DTR/RTS, as esptool does: tools/serial/reset.ts) to see it boot
  *   --json             print the session summary as JSON at the end
  *
  * What the device prints goes to stdout as it comes; keys go to the device
@@ -17,6 +18,8 @@ import { parseDuration } from "../duration.ts";
 import { devicePort } from "../device-port.ts";
 import { EXO_ROOT } from "../project.ts";
 import { DEFAULT_BAUD, openLink, type Binding, type Link } from "../../serial/link.ts";
+import { hardReset } from "../../serial/reset.ts";
+import { realTimers } from "../../serial/timers.ts";
 
 export interface MonitorOptions {
   cwd?: string;
@@ -27,6 +30,8 @@ export interface MonitorOptions {
   for?: string;
   /** commander's `--no-reconnect` sets reconnect: false. */
   reconnect?: boolean;
+  /** Pulse the reset line once connected (serial and rfc2217:// ports). */
+  reset?: boolean;
   json?: boolean;
   binding?: Binding;
   /** Where device output goes (default stdout). */
@@ -117,6 +122,10 @@ export async function run(options: MonitorOptions): Promise<MonitorResult> {
   try {
     await connect(true);
     status(`connected to ${link!.description}; Ctrl-] quits`);
+    if (options.reset) {
+      await hardReset(link!, realTimers);
+      status("reset the board (RTS pulsed, DTR released)");
+    }
     const pending = Buffer.concat(early ?? []);
     early = undefined;
     if (pending.length) onKeys(pending);
