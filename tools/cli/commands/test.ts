@@ -24,6 +24,7 @@ import { parseDuration } from "../duration.ts";
 import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
 import { run as build } from "./build.ts";
+import { devicePort } from "../device-port.ts";
 import { EXO_ROOT, findProject, projectApps, type Project } from "../project.ts";
 
 export interface TestOptions {
@@ -110,9 +111,8 @@ export async function run(options: TestOptions): Promise<TestCommandResult> {
       `write an app test (README, "Testing an app"), e.g. test/button${APPTEST_SUFFIX}`,
     );
   }
-  if (options.hil && !(options.port ?? project.config.port)) {
-    throw new UserError("--hil needs a port", `give --port /dev/ttyUSB0 (see \`exo ports\`), or "port" in ${shown(join(root, "exo.config.json"))}`, 2);
-  }
+  // Before building: a missing port is the user's to fix first.
+  const hil = options.hil ? await devicePort({ cwd: root, exo: project.exo, port: options.port, baud: options.baud, binding: options.binding }) : undefined;
   const timeoutMs = parseDuration(options.timeout ?? "5s", "--timeout");
   const stream = options.live && ((t: TestResult) => options.live!(resultLine(t)));
   const boardName = options.board ?? project.config.board;
@@ -139,8 +139,8 @@ export async function run(options: TestOptions): Promise<TestCommandResult> {
       runs.push(await time.drive(runSuites(client, code, { timers: time, timeoutMs, console: tap, onResult: stream, restore: false })));
       line.stop();
     } else {
-      const baud = Number(options.baud ?? project.config.baud ?? DEFAULT_BAUD);
-      const link = await openLink((options.port ?? project.config.port)!, { baud, binding: options.binding });
+      const baud = Number(hil!.baud ?? DEFAULT_BAUD);
+      const link = await openLink(hil!.port, { baud, binding: options.binding });
       try {
         const client = new ProtocolClient(link, { timers: realTimers, baud, onConsole: tap.write });
         targets.push(link.description);
