@@ -4,9 +4,9 @@
  * running device into an image `exo fs FILE` opens.
  *
  * How: one EVAL per sector (tools/serial/flash-snapshot.ts: each answer
- * carries the sector, its CRC-32 and the CRC-32 of every sector at that
- * instant, so sectors an app wrote meanwhile are read again until the image
- * is one moment of the flash). The board (and so the region) is the device's
+ * carries the sector and its CRC-32, the last one also the CRC-32 of every
+ * sector at that instant, so sectors an app wrote meanwhile are read again
+ * until the image is one moment of the flash). The board (and so the region) is the device's
  * `process.env.BOARD` unless --board says. Reading does not stop the device;
  * a sector that kept changing is named in the result.
  *
