@@ -50,6 +50,7 @@ import { installFunctionBuiltins, type FunctionBuiltins } from "./functions.ts";
 import { Guard } from "./guard.ts";
 import { sharedRegistry, type Prepared } from "./instrument.ts";
 import { MemoryEstimator, type FunctionOracle } from "./memory.ts";
+import { threadCpuMs } from "./thread-cpu.ts";
 import { SimNet, type SimNetOptions } from "./net.ts";
 import { PinBank, type LevelChange } from "./pins.ts";
 import { SimStorage } from "./storage.ts";
@@ -144,7 +145,7 @@ export class SimDevice {
   /** The callback running now, for the hang report. */
   private running = "";
   /** When the running callback or script started (host wall and CPU time); undefined between them. */
-  private busySince?: { wall: number; cpu: NodeJS.CpuUsage };
+  private busySince?: { wall: number; cpu: number };
   /** The rewrites of device code (instrument.ts), shared by every device of the process. */
   private registry = sharedRegistry;
   /** What each file this device compiled became (instrument.ts), to read stack positions back. */
@@ -411,7 +412,7 @@ export class SimDevice {
       this.out.write(uncaughtText(error));
       return;
     }
-    this.busySince = { wall: performance.now(), cpu: process.cpuUsage() };
+    this.busySince = { wall: performance.now(), cpu: threadCpuMs() };
     guard.enter("script");
     const outcome = this.enter(() => script.runInContext(context, { timeout: this.hangTimeoutMs }), `the top-level script of ${program.file}`);
     this.busySince = undefined;
@@ -503,7 +504,7 @@ export class SimDevice {
       return;
     }
     this.running = entry.id ? `${action.label} (timer ${entry.id})` : action.label;
-    this.busySince = { wall: performance.now(), cpu: process.cpuUsage() };
+    this.busySince = { wall: performance.now(), cpu: threadCpuMs() };
     boot.guard.enter("callback");
     try {
       Reflect.apply(action.fn, undefined, action.args);
@@ -527,16 +528,16 @@ export class SimDevice {
 
   /**
    * Host ms the running callback has used beyond BUSY_GRACE_MS (0 between
-   * callbacks): this process's CPU time, not wall time, so a worker waiting
-   * for a core while other suites run is not a hog and virtual time stays put.
+   * callbacks): this thread's CPU time (thread-cpu.ts), not wall time, so a
+   * worker waiting for a core while other suites run is not a hog and
+   * virtual time stays put.
    */
   private busyMs(): number {
     if (this.busySince === undefined) return 0;
     const wall = performance.now() - this.busySince.wall;
     // Below the grace in wall time it is below it in CPU time: skip the (costly) CPU read. getTime() calls this.
     if (wall <= BUSY_GRACE_MS) return 0;
-    const { user, system } = process.cpuUsage(this.busySince.cpu);
-    const ms = Math.min(wall, (user + system) / 1000) - BUSY_GRACE_MS;
+    const ms = Math.min(wall, threadCpuMs() - this.busySince.cpu) - BUSY_GRACE_MS;
     return ms > 0 ? Math.round(ms * 1000) / 1000 : 0;
   }
 
