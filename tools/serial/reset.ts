@@ -8,7 +8,7 @@
  */
 import { UserError } from "../../hal/user-error.ts";
 import type { Link } from "./link.ts";
-import type { Timers } from "./timers.ts";
+import { sleep, type Timers } from "./timers.ts";
 
 export const RESET_PULSE_MS = 100;
 
@@ -17,6 +17,6 @@ export async function hardReset(link: Link, timers: Timers): Promise<void> {
     throw new UserError(`${link.description} has no reset lines (DTR/RTS)`, "--reset needs a serial port or an rfc2217:// port; reset the device another way (its button, or `exo run`)", 2);
   }
   await link.setLines({ dtr: false, rts: true });
-  await new Promise<void>((resolve) => timers.setTimeout(resolve, RESET_PULSE_MS));
+  await sleep(timers, RESET_PULSE_MS);
   await link.setLines({ dtr: false, rts: false });
 }

@@ -31,8 +31,9 @@ describe("exo dump", () => {
       const image = readFileSync(join(dir, "board.img"));
       expect(Buffer.compare(image, Buffer.from(session.device.flash.read(region.base, region.size)))).toBe(0);
       expect([...image.subarray(15 * 4096)]).toEqual([...noise]);
-      // An erased ledger: exo fs says so, naming the image.
+      // An erased ledger: exo fs says so, naming the image; read live, it says what to do on the device.
       await expect(fs({ cwd: dir, image: "board.img" })).rejects.toThrow(/board\.img/);
+      await expect(fs({ cwd: dir, port: session.path, onProgress: () => {} })).rejects.toThrow(/the kernel's flash region on the device holds no ledger/);
     } finally {
       await session.close();
     }

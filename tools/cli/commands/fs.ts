@@ -261,8 +261,12 @@ function appsOf(image: Uint8Array, chip: Chip): AppFs[] {
 
 const hex = (n: number) => "0x" + n.toString(16);
 
-/** Why an image has no ledger, and what to do instead. */
-function noLedger(path: string, image: Uint8Array, what: string): UserError {
+/** Why an image (or a device) has no ledger, and what to do instead. */
+function noLedger(src: Source, what: string): UserError {
+  const { label: path, image } = src;
+  if (src.device) {
+    return new UserError(`${path}: ${what}: the kernel's flash region on the device holds no ledger`, "Exo's firmware has not run there yet: `exo flash` it, let it boot, then read again");
+  }
   const sizes = Object.values(boards).map((b) => `${b.name} ${b.chip.size}`).join(", ");
   const whole = Object.values(boards).some((b) => b.chip.size === image.length);
   return new UserError(
@@ -335,13 +339,13 @@ function inspect(o: FsCommandOptions, src: Source): FsAction {
   const chip = byHand ? undefined : src.device ? src.chip : readChip(image, o.board);
   if (action === "apps") {
     if (byHand) throw new UserError("exo fs IMAGE apps reads the kernel's ledger: --base and --sector-size do not apply", "use `exo fs IMAGE ls --base OFFSET` for one file system");
-    if (!chip) throw noLedger(label, image, "cannot list the apps' file systems");
+    if (!chip) throw noLedger(src, "cannot list the apps' file systems");
     return { action, image: label, board: chip.board, region: { offset: chip.region.offset, address: chip.region.address, size: chip.region.size, sector: chip.region.sector }, seq: chip.seq, apps: appsOf(image, chip) };
   }
   let g: Geometry;
   let app: string | undefined;
   if (o.app !== undefined) {
-    if (!chip) throw noLedger(label, image, `cannot find app ${JSON.stringify(o.app)}`);
+    if (!chip) throw noLedger(src, `cannot find app ${JSON.stringify(o.app)}`);
     const a = chip.apps.find((x) => x.name === o.app);
     if (!a) {
       const names = chip.apps.map((x) => x.name);

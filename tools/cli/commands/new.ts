@@ -7,7 +7,8 @@
  * `cd <folder> && npm install && npm test`.
  *
  * The dependency: --exo SPEC as npm takes it (a version, a tarball, a
- * folder; a path is made absolute, as npm would read it from the project); else `file:<this checkout>` when exo runs from a checkout, and
+ * folder; a path is made absolute, as npm would read it from the project);
+ * else `file:<this checkout>` when exo runs from a checkout, and
  * `^<version>` when it runs from an installed package.
  *
  * Errors: a folder that exists and is not empty (nothing is written), a name
