@@ -23,8 +23,12 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative, resolve } from "node:path";
-import ts from "typescript";
+import { createRequire } from "node:module";
+import type TS from "typescript";
 import { UserError } from "../../hal/user-error.ts";
+
+/** TypeScript, loaded by the first checkAppEntry: it takes ~0.4 s to load, which commands that never read an app (exo sim, exo check) should not pay. */
+let ts: typeof TS;
 
 const START = "`export function start(caps: AppCaps) { … }`";
 const SHAPE = "`start` must be a function declaration or a const initialised with a function or arrow expression";
@@ -33,12 +37,12 @@ const FIX_SHAPE = `write ${START} (or \`export const start = (caps: AppCaps) => 
 interface Source {
   file: string;
   shown: string;
-  sf: ts.SourceFile;
+  sf: TS.SourceFile;
 }
 
 /** The first syntax error of `sf`, as the compiler reports it, and how many there are. */
-function syntaxErrors(sf: ts.SourceFile): readonly ts.Diagnostic[] {
-  const options: ts.CompilerOptions = { noLib: true, noResolve: true, types: [], noEmit: true, allowImportingTsExtensions: true };
+function syntaxErrors(sf: TS.SourceFile): readonly TS.Diagnostic[] {
+  const options: TS.CompilerOptions = { noLib: true, noResolve: true, types: [], noEmit: true, allowImportingTsExtensions: true };
   const host = ts.createCompilerHost(options);
   host.getSourceFile = (name) => (resolve(name) === sf.fileName ? sf : undefined);
   const program = ts.createProgram({ rootNames: [sf.fileName], options, host });
@@ -50,7 +54,7 @@ function where(src: Source, pos: number): string {
   return `${src.shown}:${at.line + 1}:${at.character + 1}`;
 }
 
-const at = (src: Source, node: ts.Node): string => where(src, node.getStart(src.sf));
+const at = (src: Source, node: TS.Node): string => where(src, node.getStart(src.sf));
 
 /** Parse `file`, or say why it cannot be used. */
 function parse(file: string, shown: string): Source | UserError {
@@ -74,25 +78,25 @@ function parse(file: string, shown: string): Source | UserError {
   return src;
 }
 
-const hasModifier = (node: ts.Node, kind: ts.SyntaxKind): boolean =>
+const hasModifier = (node: TS.Node, kind: TS.SyntaxKind): boolean =>
   ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
 
 /** Names bound by a binding name (an identifier or a destructuring pattern). */
-function boundNames(name: ts.BindingName): string[] {
+function boundNames(name: TS.BindingName): string[] {
   if (ts.isIdentifier(name)) return [name.text];
   return name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : boundNames(e.name)));
 }
 
 /** What an exported name leads to. */
 type Target =
-  | { kind: "node"; node: ts.Node } // a declaration in this file
-  | { kind: "module"; module: string; name: string; node: ts.Node } // re-exported from another module
-  | { kind: "missing"; local: string; node: ts.Node }; // `export { x }` with no x declared here
+  | { kind: "node"; node: TS.Node } // a declaration in this file
+  | { kind: "module"; module: string; name: string; node: TS.Node } // re-exported from another module
+  | { kind: "missing"; local: string; node: TS.Node }; // `export { x }` with no x declared here
 
 /** The top-level declaration of `name` in this file (a function with a body preferred), if any. */
-function local(sf: ts.SourceFile, name: string): ts.Node | undefined {
-  let found: ts.Node | undefined;
-  const take = (node: ts.Node) => {
+function local(sf: TS.SourceFile, name: string): TS.Node | undefined {
+  let found: TS.Node | undefined;
+  const take = (node: TS.Node) => {
     if (!found || (ts.isFunctionDeclaration(found) && !found.body)) found = node;
   };
   for (const s of sf.statements) {
@@ -113,9 +117,9 @@ function local(sf: ts.SourceFile, name: string): ts.Node | undefined {
 }
 
 /** The value exports of a file: exported name → what it is, and its `export *` modules. */
-function exportsOf(sf: ts.SourceFile): { names: Map<string, Target>; stars: { module: string; node: ts.Node }[] } {
+function exportsOf(sf: TS.SourceFile): { names: Map<string, Target>; stars: { module: string; node: TS.Node }[] } {
   const names = new Map<string, Target>();
-  const stars: { module: string; node: ts.Node }[] = [];
+  const stars: { module: string; node: TS.Node }[] = [];
   const set = (name: string, target: Target) => {
     const had = names.get(name);
     // Overloads: keep the declaration with a body.
@@ -167,16 +171,16 @@ function exportsOf(sf: ts.SourceFile): { names: Map<string, Target>; stars: { mo
 }
 
 /** `(f)`, `f as T`, `f satisfies T`, `<T>f`, `f!` → f. */
-function unwrap(e: ts.Expression): ts.Expression {
+function unwrap(e: TS.Expression): TS.Expression {
   for (;;) {
     if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
     else return e;
   }
 }
 
-const isFunction = (e: ts.Expression | undefined): boolean => !!e && (ts.isFunctionExpression(unwrap(e)) || ts.isArrowFunction(unwrap(e)));
+const isFunction = (e: TS.Expression | undefined): boolean => !!e && (ts.isFunctionExpression(unwrap(e)) || ts.isArrowFunction(unwrap(e)));
 
-function snippet(src: Source, node: ts.Node): string {
+function snippet(src: Source, node: TS.Node): string {
   const text = node.getText(src.sf).replace(/\s+/g, " ");
   return text.length > 40 ? text.slice(0, 37) + "…" : text;
 }
@@ -227,7 +231,7 @@ function viaModule(src: Source, module: string, name: string, seen: Set<string>)
 }
 
 /** Is `node` (the binding behind an exported `name`) a function? */
-function checkNode(src: Source, name: string, node: ts.Node, seen: Set<string>): UserError | undefined {
+function checkNode(src: Source, name: string, node: TS.Node, seen: Set<string>): UserError | undefined {
   const said = name === "default" ? "the default export" : `\`${name}\``;
   if (ts.isFunctionDeclaration(node)) {
     if (node.body) return undefined;
@@ -243,7 +247,7 @@ function checkNode(src: Source, name: string, node: ts.Node, seen: Set<string>):
     return new UserError(`${at(src, node)} ${said} is \`${snippet(src, node.expression)}\`, not a function`, FIX_SHAPE);
   }
   if (ts.isVariableDeclaration(node)) {
-    const list = node.parent as ts.VariableDeclarationList;
+    const list = node.parent as TS.VariableDeclarationList;
     const keyword = list.flags & ts.NodeFlags.Const ? "const" : list.flags & ts.NodeFlags.Let ? "let" : "var";
     if (!ts.isIdentifier(node.name)) {
       return new UserError(`${at(src, node)} ${said} comes out of a destructuring pattern: ${SHAPE}`, FIX_SHAPE);
@@ -257,10 +261,10 @@ function checkNode(src: Source, name: string, node: ts.Node, seen: Set<string>):
   }
   if (ts.isImportSpecifier(node)) {
     const decl = node.parent.parent.parent;
-    return viaModule(src, (decl.moduleSpecifier as ts.StringLiteral).text, (node.propertyName ?? node.name).text, seen);
+    return viaModule(src, (decl.moduleSpecifier as TS.StringLiteral).text, (node.propertyName ?? node.name).text, seen);
   }
   if (ts.isImportClause(node)) {
-    return viaModule(src, (node.parent.moduleSpecifier as ts.StringLiteral).text, "default", seen);
+    return viaModule(src, (node.parent.moduleSpecifier as TS.StringLiteral).text, "default", seen);
   }
   const what = ts.isClassDeclaration(node)
     ? "a class"
@@ -279,6 +283,7 @@ function checkNode(src: Source, name: string, node: ts.Node, seen: Set<string>):
  * `shown` is the path to print (relative to the project root).
  */
 export function checkAppEntry(file: string, shown: string): UserError | undefined {
+  ts ??= createRequire(import.meta.url)("typescript") as typeof TS;
   const src = parse(file, shown);
   if (src instanceof UserError) return src;
   const found = checkExport(src, "start", new Set());
