@@ -105,8 +105,12 @@ export class Guard {
   private sentinel: object;
   private flags = new Set<string>();
   private reported = new Set<string>();
-  /** fn → whether it starts with the prologue (safe to call as a probe). */
-  private instrumented = new WeakMap<Function, boolean>();
+  /**
+   * fn → what its probe answered (null: not rewritten code). A reader reads the enclosing scopes' bindings live, so
+   * one probe per function serves every memory estimate after it (a probe per function per estimate cost
+   * a third of the estimate).
+   */
+  private probes = new WeakMap<Function, { info: FunctionInfo; reader?: (i: number) => unknown } | null>();
   private realmEval: (code: string) => unknown;
 
   constructor(
@@ -209,18 +213,23 @@ export class Guard {
   // ---- inside ----
 
   private probe(fn: Function): { info: FunctionInfo; reader?: (i: number) => unknown } | undefined {
-    let known = this.instrumented.get(fn);
+    let known = this.probes.get(fn);
     if (known === undefined) {
-      let source = "";
-      try {
-        source = Function.prototype.toString.call(fn);
-      } catch {
-        // not a function of any realm
-      }
-      known = PROLOGUE.test(source);
-      this.instrumented.set(fn, known);
+      known = this.probeOnce(fn);
+      if (known !== undefined) this.probes.set(fn, known);
     }
-    if (!known) return undefined;
+    return known ?? undefined;
+  }
+
+  /** Null: not a function of the rewrite; undefined: it did not answer this time. */
+  private probeOnce(fn: Function): { info: FunctionInfo; reader?: (i: number) => unknown } | null | undefined {
+    let source = "";
+    try {
+      source = Function.prototype.toString.call(fn);
+    } catch {
+      // not a function of any realm
+    }
+    if (!PROLOGUE.test(source)) return null;
     const was = this.probing;
     this.probing = true;
     this.probed = undefined;

@@ -58,6 +58,15 @@ export const CHARS_PER_VARIABLE = 12;
 export const TIMER_RECORD = 4;
 
 const chunks = (length: number): number => Math.max(1, Math.ceil(length / CHARS_PER_VARIABLE));
+/** An array index or other all-digit name (one variable whatever its length). */
+function isIndex(key: string): boolean {
+  if (!key.length) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 const isObject = (value: unknown): value is object =>
   (typeof value === "object" && value !== null) || typeof value === "function";
 
@@ -151,7 +160,7 @@ class Walk {
 
   /** A property `key` holding `value`: the name variable plus the value. */
   property(key: string, value: unknown): number {
-    const name = /^\d+$/.test(key) ? 1 : chunks(key.length);
+    const name = isIndex(key) ? 1 : chunks(key.length);
     return name + this.value(value, true);
   }
 
@@ -214,11 +223,13 @@ class Walk {
     const proto = Object.getPrototypeOf(object);
     if (proto) total += this.value(proto);
     if (ArrayBuffer.isView(object)) return total; // its bytes are counted on the buffer
+    const isFunction = typeof object === "function";
+    const isArray = Array.isArray(object);
     for (const key of Object.getOwnPropertyNames(object)) {
-      if (typeof object === "function" && (key === "length" || key === "name" || key === "arguments" || key === "caller")) continue;
-      if (Array.isArray(object) && key === "length") continue;
+      if (isFunction && (key === "length" || key === "name" || key === "arguments" || key === "caller")) continue;
+      if (isArray && key === "length") continue;
       const descriptor = Object.getOwnPropertyDescriptor(object, key)!;
-      if (key === "prototype" && typeof object === "function" && isDefaultPrototype(descriptor.value, object)) continue;
+      if (isFunction && key === "prototype" && isDefaultPrototype(descriptor.value, object)) continue;
       if ("value" in descriptor) total += this.property(key, descriptor.value);
       else total += 1 + this.value(descriptor.get) + this.value(descriptor.set);
     }
