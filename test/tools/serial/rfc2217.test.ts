@@ -149,7 +149,8 @@ describe("RFC 2217 link", () => {
   // protocol's 2 s ACK wait), and the exporter dies mid-upload (then comes back: the rerun resumes).
   it.skipIf(!ser2net)("through a real ser2net: a stalled exporter delays the upload, which completes; a dead one resumes on the rerun", async () => {
     const dir = mkdtempSync(join(tmpdir(), "exo-rfc2217-"));
-    const session = await servePty({ board: boards.esp32, baud: 115200 });
+    // Paced (a UART's speed) so the faults land mid-upload; 460800 baud: each 30 KB upload takes ~0.7 s, not 2.6.
+    const session = await servePty({ board: boards.esp32, baud: 460_800 });
     const server = await exporter(dir, session.path);
     try {
       const bundle = join(dir, "fw.js");
