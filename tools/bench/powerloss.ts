@@ -20,6 +20,7 @@
  *   --workers <n>      worker threads (default: CPUs, at most 4)
  *   --replay <k:mode:seed>  run one trial and print its detail (mode clean|torn)
  *   --exhaustive       cut at every op of the run in both modes, nothing else
+ *                      (with --stride n: at every n-th op)
  *   --json             print the result as JSON
  * Progress goes to stderr.
  *
@@ -49,7 +50,7 @@ export interface PowerlossOptions {
   idle?: number | string;
   workers?: number | string;
   replay?: string;
-  /** Only cut at every op (both modes), nothing else: the CI-sized reentrancy test. */
+  /** Only cut at every op (or every `stride`-th; both modes), nothing else: the CI-sized reentrancy test. */
   exhaustive?: boolean;
   json?: boolean;
 }
@@ -186,7 +187,7 @@ export function plan(g: Golden, total: number, seed: number, stride: number, exh
     if (k >= g.first && k < g.end) out.push({ k, mode, seed: mix(seed, n++), part });
   };
   if (exhaustive) {
-    for (let k = g.first; k < g.end; k++) {
+    for (let k = g.first; k < g.end; k += stride) {
       add(k, "clean", "every-op");
       add(k, "torn", "every-op");
     }
@@ -329,7 +330,7 @@ function setup(o: PowerlossOptions): Setup {
     w: workload(name, num(o.records, 20000), num(o.idle, 4), negctl as 0 | 1 | 2 | 3),
     trials: num(o.trials, 100000),
     seed: num(o.seed, 1),
-    stride: Math.max(1, num(o.stride, 50)),
+    stride: Math.max(1, num(o.stride, o.exhaustive ? 1 : 50)),
     exhaustive: Boolean(o.exhaustive),
   };
 }
