@@ -35,7 +35,7 @@ describe("libos/fs under power loss (LOGCFG §5, small N)", () => {
     ["w0", 120, 2, 1],
     ["w0", 120, 3, 1],
     ["w1", 10, "mix", 3],
-  ] as const)("survives several cuts in a row: %s (N=%i), --cuts %s, the first cut at every %i-th op, each continuation cut again", async (workload, records, cuts, stride) => {
+  ] as const)("survives several cuts in a row: %s (N=%i), --cuts %s, first cuts %i op(s) apart, each continuation cut again", async (workload, records, cuts, stride) => {
     const r = await run({ workload, records, exhaustive: true, stride, cuts, workers: 1, seed: 5 });
     expect(r.trials).toBeGreaterThan(250);
     // Most continuations reach their cut: more than one cut per trial on average.
