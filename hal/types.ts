@@ -7,9 +7,8 @@
  * Usage: `firmware/boot.ts` builds one `Hal` from hal/espruino and hands it to
  * the resource managers; nothing else imports hal/.
  *
- * Contract: only firmware/ imports hal/ (DESIGN.md §1).
+ * Contract: only firmware/ imports hal/ (DESIGN.md §1); hal imports nothing above it.
  */
-import type { PinCap } from "../firmware/types.ts";
 
 /**
  * A pin bound once. `cap.write`/`cap.read` MUST be natives bound to a holder
@@ -17,7 +16,7 @@ import type { PinCap } from "../firmware/types.ts";
  */
 export interface BoundPin {
   /** The fast path: `write`/`read` bound natives, `mode` a closure over the holder. */
-  cap: Pick<PinCap, "write" | "read" | "mode">;
+  cap: { write(value: number | boolean): void; read(): number; mode(mode: string): void };
   /** Watch the pin: `fn(state, time)` on each edge; returns an id for `unwatch`. */
   watch(fn: (state: boolean, time: number) => void, edge: string, debounce: number): number;
   /** Stop watch `id` (ids of this pin only; unknown ids are ignored). True if it was one. */

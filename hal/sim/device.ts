@@ -2,14 +2,15 @@
  * The simulated device: runs a device bundle on models of the ESP32's flash, pins and clock.
  *
  * Usage:
- *   const device = new SimDevice({ board: findBoard("esp32"), seed: 1, onConsole: (l) => console.log(l) });
+ *   const device = new SimDevice({ board: findBoard("esp32"), seed: 1, gate: bundleGate, onConsole: (l) => console.log(l) });
  *   device.boot(readFileSync("dist/firmware.js", "utf8"), { file: "dist/firmware.js" });
  *   const report = device.run(10_000);     // 10 s of simulated time, as fast as the host can
  *   writeFileSync("blinky.vcd", device.vcd());
  *   device.bootFromStorage();              // or: power on as the interpreter does, running .bootcde
  *
- * Errors: `boot` throws a UserError listing the first constructs the dialect
- * gate rejects (file:line through the source map), before anything runs.
+ * Errors: with a `gate` (the host passes tools/gate's `bundleGate`), `boot`
+ * throws a UserError listing the first constructs it rejects (file:line
+ * through the source map), before anything runs.
  * Device-side failures never throw out of `run`: an uncaught error is printed
  * (`Uncaught Error: …`) and the other timers keep running; too deep a
  * recursion or running out of variables interrupts the callback as the
@@ -37,7 +38,6 @@
  * `reset()` restarts with an empty program (both at the next `run`/`eval`).
  */
 import vm from "node:vm";
-import { checkBundle, formatViolation } from "../../tools/gate/check.ts";
 import { UserError } from "../user-error.ts";
 import type { Board } from "../boards.ts";
 import { restrictToEspruino } from "./builtins.ts";
@@ -57,6 +57,9 @@ import { SimStorage } from "./storage.ts";
 import { toVcd } from "./vcd.ts";
 import { Watches } from "./watch.ts";
 
+/** A check of code before it runs: the reasons it may not, one line each (file:line:col first). */
+export type BundleGate = (code: string, source: { file: string; map?: string | object }) => string[];
+
 export interface SimOptions {
   board: Board;
   /** Seeds Math.random, E.hwRand and the flash's torn states. Default 1. */
@@ -65,8 +68,11 @@ export interface SimOptions {
   flashImage?: Uint8Array;
   /** Host milliseconds one top-level run, callback or eval may take before it counts as a hang. Default 3000. */
   hangTimeoutMs?: number;
-  /** Run the dialect gate on `boot`. Default true. */
-  gate?: boolean;
+  /**
+   * The dialect gate `boot` runs first (the host passes tools/gate's `bundleGate`; hal imports no tools):
+   * the violations it finds as lines, none when the code may run. Default: none.
+   */
+  gate?: BundleGate;
   /** Called for every console line as it is printed. */
   onConsole?: (line: string, simMs: number) => void;
   /** Give the device a network: `require("dgram")` on real loopback sockets (net.ts). Default: none. */
@@ -214,10 +220,10 @@ export class SimDevice {
    */
   boot(code: string, source: { file?: string; map?: string | object } = {}): void {
     const file = source.file ?? "bundle.js";
-    if (this.options.gate !== false) {
-      const violations = checkBundle(code, { file, map: source.map });
+    if (this.options.gate) {
+      const violations = this.options.gate(code, { file, map: source.map });
       if (violations.length) {
-        const shown = violations.slice(0, SHOWN_VIOLATIONS).map((v) => "  " + formatViolation(v));
+        const shown = violations.slice(0, SHOWN_VIOLATIONS).map((v) => "  " + v);
         const more = violations.length > SHOWN_VIOLATIONS ? [`  … and ${violations.length - SHOWN_VIOLATIONS} more`] : [];
         throw new UserError(
           [`${file}: the dialect gate rejects the bundle: ${violations.length} construct(s) Espruino cannot run`, ...shown, ...more].join("\n"),

@@ -353,7 +353,6 @@ export function createSerialDevice(options: Omit<SimOptions, "onConsole"> & { bo
 } {
   let repl: SimRepl | undefined;
   const device = new SimDevice({
-    gate: false,
     ...options,
     onConsole: (line, ms) => {
       options.onConsole?.(line, ms);

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { NorFlash } from "../../hal/sim/flash.ts";
-import { hostServices } from "../../hal/sim/extent.ts";
+import { hostServices } from "../../tools/fs/extent.ts";
 import type { Hal } from "../../hal/types.ts";
 import type { App } from "../../firmware/apps.ts";
 import { assignSectors, extentOf, grantExtent, ledgerStatus, loadLedger } from "../../firmware/flash.ts";

@@ -10,12 +10,13 @@
 import dgram from "node:dgram";
 import type { Board } from "../../hal/boards.ts";
 import { SimDevice } from "../../hal/sim/device.ts";
-import { hostServices, norExtent } from "../../hal/sim/extent.ts";
+import { hostServices, norExtent } from "../fs/extent.ts";
 import { fileClose, fileOpen, fileRead, fileSize, fsList, fsMount, type Fs } from "../../libos/fs/index.ts";
 import type { AppGrant } from "../build/manifests.ts";
 import { readKernelStatus } from "../cli/commands/sim.ts";
 import { parseDuration } from "../cli/duration.ts";
 import { faultSites, type FaultSites } from "../cli/fault-site.ts";
+import { bundleGate } from "../gate/check.ts";
 import type { Duration, KernelStatus, TestBoard } from "./api.ts";
 
 export interface BootOptions {
@@ -60,6 +61,7 @@ export class SimTestBoard implements TestBoard {
     const device = new SimDevice({
       board: options.board,
       seed: options.seed,
+      gate: bundleGate,
       onConsole: (line) => board?.sites.seen(line),
       ...(socket ? { net: { redirect: socket.address().port } } : {}),
     });

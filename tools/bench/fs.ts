@@ -29,7 +29,7 @@ import type { Fs, FsConfig } from "../../libos/fs/fs.ts";
 import {
   OPEN_APPEND, fileClose, fileOpen, fileSync, fileWrite, fsCheck, fsFormat, fsMount, fsStats, fsUnmount,
 } from "../../libos/fs/index.ts";
-import { hostServices, norExtent } from "../../hal/sim/extent.ts";
+import { hostServices, norExtent } from "../fs/extent.ts";
 import { Driver, GEN, REFERENCE, type WorkloadName, appBytes, recordBytes, workload } from "./logcfg.ts";
 import { type InterpreterResult, interpreterFailed, renderInterpreter, runInterpreter } from "./fs-interpreter.ts";
 import { ranDirectly } from "../ran-directly.ts";

@@ -274,7 +274,7 @@ const appended = (n: number, setup: string, body: string) => `\n(function(){${se
 function simRun(code: string, after = ""): number {
   let best = Infinity;
   for (let k = 0; k < 7; k++) {
-    const device = new SimDevice({ board, seed: 1, gate: false });
+    const device = new SimDevice({ board, seed: 1 });
     device.boot(code, { file: "bench.js" });
     const t = performance.now();
     device.run(1);
@@ -386,9 +386,9 @@ export async function run(options: BenchKernelOptions = {}): Promise<Result> {
 
   const simulator = measure(sim, 10 * n, simRun, "wall", "µs");
   const simMemory = (() => {
-    const device = new SimDevice({ board, seed: 1, gate: false });
+    const device = new SimDevice({ board, seed: 1 });
     device.boot(chip.boot.code, { file: "bench.js" });
-    const empty = new SimDevice({ board, seed: 1, gate: false });
+    const empty = new SimDevice({ board, seed: 1 });
     empty.boot("", { file: "empty.js" });
     return device.memory().usage - empty.memory().usage;
   })();

@@ -110,7 +110,7 @@ function simDemux(code: string, apps: number, n: number): number {
   const time = (port: number | undefined) => {
     let best = Infinity;
     for (let k = 0; k < 5; k++) {
-      const device = new SimDevice({ board, seed: 1, gate: false });
+      const device = new SimDevice({ board, seed: 1 });
       device.boot(code, { file: "bench.js" });
       device.run(1);
       const t = performance.now();
@@ -162,7 +162,7 @@ async function blast(port: number, packets: number, step: () => Promise<unknown>
 }
 
 async function simEcho(code: string, packets: number): Promise<Echo> {
-  const device = new SimDevice({ board, seed: 1, gate: false, net: { settleMs: 2 } });
+  const device = new SimDevice({ board, seed: 1, net: { settleMs: 2 } });
   device.boot(code, { file: "bench.js" });
   device.run(1);
   try {

@@ -34,7 +34,7 @@ import { NorFlash, PowerCut, type CutMode } from "../../hal/sim/flash.ts";
 import type { FlashExtent } from "../../firmware/types.ts";
 import type { Fs } from "../../libos/fs/fs.ts";
 import { fsFormat, fsMount, fsUnmount } from "../../libos/fs/index.ts";
-import { hostServices, norExtent } from "../../hal/sim/extent.ts";
+import { hostServices, norExtent } from "../fs/extent.ts";
 import { UserError } from "../../hal/user-error.ts";
 import { Driver, type Expect, GEN, type Workload, type WorkloadName, recover, verify, workload } from "./logcfg.ts";
 

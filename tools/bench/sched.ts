@@ -57,7 +57,7 @@ import type { Fs } from "../../libos/fs/index.ts";
 import { create as coop } from "../../libos/sched/coop.ts";
 import { create as edf } from "../../libos/sched/edf.ts";
 import type { CreateSched } from "../../libos/sched/types.ts";
-import { hostServices, norExtent } from "../../hal/sim/extent.ts";
+import { hostServices, norExtent } from "../fs/extent.ts";
 import { deviceMinifier } from "../build/device.ts";
 import { typescript } from "../build/transpile.ts";
 import { pretokenise } from "../build/pretokenise.ts";

@@ -112,6 +112,11 @@ export function checkBundle(code: string, options: CheckOptions = {}): Violation
   return out;
 }
 
+/** The gate as the simulated device takes it (hal/sim/device.ts `gate`): each violation as a line. */
+export function bundleGate(code: string, source: { file: string; map?: string | object }): string[] {
+  return checkBundle(code, { file: source.file, map: source.map }).map(formatViolation);
+}
+
 /** "firmware/boot.ts:12:3  destructuring: <hint>" (the construct is named when the rule id does not say it). */
 export function formatViolation(v: Violation): string {
   const what = v.construct === v.rule ? "" : `${v.construct} — `;

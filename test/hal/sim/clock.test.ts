@@ -75,7 +75,7 @@ describe("simulated time on the device", () => {
     setTimeout(function b() { print("tie b"); }, 100);
   `;
   const run = (seed: number) => {
-    const device = new SimDevice({ board: boards.esp32, seed, gate: false });
+    const device = new SimDevice({ board: boards.esp32, seed });
     device.boot(bundle);
     const report = device.run(300);
     return { device, report };
@@ -99,7 +99,7 @@ describe("simulated time on the device", () => {
   });
 
   it("getTime is seconds since power-on, and run() advances time even with no timers", () => {
-    const device = new SimDevice({ board: boards.esp32, gate: false });
+    const device = new SimDevice({ board: boards.esp32 });
     device.boot(`setTimeout(function () { print(getTime()); }, 1500);`);
     expect(device.run(1000)).toMatchObject({ simulatedMs: 1000, state: "running" });
     expect(device.run(1000)).toMatchObject({ simulatedMs: 1000, state: "idle", timersPending: 0 });
@@ -108,7 +108,7 @@ describe("simulated time on the device", () => {
   });
 
   it("passes extra setTimeout arguments, clears all timers with clearTimeout(), rejects clearTimeout(undefined)", () => {
-    const device = new SimDevice({ board: boards.esp32, gate: false });
+    const device = new SimDevice({ board: boards.esp32 });
     device.boot(`
       setTimeout(function (a, b) { print(a, b); }, 1, "x", 7);
       setTimeout(function () {

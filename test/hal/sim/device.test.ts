@@ -6,8 +6,9 @@ import { boards } from "../../../hal/boards.ts";
 import { SimDevice, type SimOptions } from "../../../hal/sim/device.ts";
 import { readFlashImage, writeFlashImage } from "../../../hal/sim/image.ts";
 import { UserError } from "../../../hal/user-error.ts";
+import { bundleGate } from "../../../tools/gate/check.ts";
 
-const device = (options: Partial<SimOptions> = {}) => new SimDevice({ board: boards.esp32, gate: false, hangTimeoutMs: 200, ...options });
+const device = (options: Partial<SimOptions> = {}) => new SimDevice({ board: boards.esp32, hangTimeoutMs: 200, ...options });
 const lines = (d: SimDevice) => d.console.map((l) => l.line);
 
 describe("the device console", () => {
@@ -266,7 +267,7 @@ describe("flash image files", () => {
 
 describe("boot and the dialect gate", () => {
   it("refuses a bundle the gate rejects, naming construct, file and line", () => {
-    const d = new SimDevice({ board: boards.esp32 });
+    const d = new SimDevice({ board: boards.esp32, gate: bundleGate });
     let error: unknown;
     try {
       d.boot(`var m = new Map();\nvar { a } = m;`, { file: "dist/app.js" });

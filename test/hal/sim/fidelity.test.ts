@@ -30,7 +30,7 @@ const simulator: Target = {
   name: "simulator",
   simulator: true,
   run(script, ms) {
-    const device = new SimDevice({ board: boards.esp32, gate: false, hangTimeoutMs: 5000 });
+    const device = new SimDevice({ board: boards.esp32, hangTimeoutMs: 5000 });
     device.boot(script);
     device.run(ms);
     return device.console.map((l) => l.line);
@@ -295,7 +295,7 @@ describe("the simulated device behaves like the interpreter where isolation depe
       setTimeout(function () { print("full, but this keeps nothing"); }, 30);
       setTimeout(function () { for (;;) keep.push({ k: keep.length }); }, 35);`;
     const once = () => {
-      const d = new SimDevice({ board: boards.esp32, gate: false });
+      const d = new SimDevice({ board: boards.esp32 });
       d.boot(script);
       d.run(40);
       return { lines: d.console.map((l) => l.line), usage: d.memory().usage };

@@ -153,7 +153,7 @@ describe("NorFlash (the chip model)", () => {
 
 describe('require("Flash") on the simulated device', () => {
   const run = (code: string) => {
-    const device = new SimDevice({ board: boards.esp32, gate: false });
+    const device = new SimDevice({ board: boards.esp32 });
     device.boot(code);
     return device;
   };
@@ -211,7 +211,7 @@ describe('require("Flash") on the simulated device', () => {
     const device = run(`var F = require("Flash"); if (F.read(1, 0x310000)[0] === 0xff) { F.write([1, 2, 3, 4], 0x310000); print("wrote"); } else print("found", F.read(4, 0x310000));`);
     device.reboot();
     expect(device.console.map((l) => l.line)).toEqual(["wrote", "found new Uint8Array([1, 2, 3, 4])"]);
-    const copy = new SimDevice({ board: boards.esp32, gate: false, flashImage: device.control.flashImage() });
+    const copy = new SimDevice({ board: boards.esp32, flashImage: device.control.flashImage() });
     copy.boot(`print(require("Flash").read(4, 0x310000));`);
     expect(copy.console[0].line).toBe("new Uint8Array([1, 2, 3, 4])");
   });

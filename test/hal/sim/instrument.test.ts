@@ -4,7 +4,7 @@ import { boards } from "../../../hal/boards.ts";
 import { SimDevice } from "../../../hal/sim/device.ts";
 import { CodeRegistry, instrument } from "../../../hal/sim/instrument.ts";
 
-const device = () => new SimDevice({ board: boards.esp32, gate: false, hangTimeoutMs: 2000 });
+const device = () => new SimDevice({ board: boards.esp32, hangTimeoutMs: 2000 });
 const lines = (d: SimDevice) => d.console.map((l) => l.line);
 
 /** Boot `code` on a fresh device; its console. */

@@ -4,7 +4,7 @@ import { SimDevice } from "../../../hal/sim/device.ts";
 import { toVcd } from "../../../hal/sim/vcd.ts";
 
 const boot = (code: string) => {
-  const device = new SimDevice({ board: boards.esp32, gate: false });
+  const device = new SimDevice({ board: boards.esp32 });
   device.boot(code);
   return device;
 };

@@ -58,7 +58,7 @@ describe("the simulated Storage (upstream jsflash.c semantics)", () => {
   });
 
   it("a torn header makes Storage corrupt, and the device erases it at power-on, as the interpreter does", () => {
-    const device = new SimDevice({ board: boards.linux, gate: false });
+    const device = new SimDevice({ board: boards.linux });
     device.storage.write(".bootcde", 'print("booted")');
     device.bootFromStorage();
     expect(device.console.map((c) => c.line)).toContain("booted");
@@ -72,7 +72,7 @@ describe("the simulated Storage (upstream jsflash.c semantics)", () => {
   });
 
   it("Storage, load() and reset() are reachable from device code", () => {
-    const device = new SimDevice({ board: boards.esp32, gate: false });
+    const device = new SimDevice({ board: boards.esp32 });
     device.bootFromStorage();
     device.eval('require("Storage").write(".bootcde", "print(\'from storage\')")');
     device.eval("load()");

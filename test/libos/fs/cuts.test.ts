@@ -11,7 +11,7 @@ import {
   ENOENT, ENOSPC, OPEN_APPEND, OPEN_CREATE,
   fileClose, fileOpen, fileSync, fileWrite, fsCheck, fsGc, fsList, fsMount, fsRemove,
 } from "../../../libos/fs/index.ts";
-import { norExtent } from "../../../hal/sim/extent.ts";
+import { norExtent } from "../../../tools/fs/extent.ts";
 import { bytes, rig, services } from "./helpers.ts";
 
 const CONFIG = { files: 12, handles: 12 };

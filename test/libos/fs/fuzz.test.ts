@@ -26,7 +26,7 @@ vi.mock("../../../libos/fs/format.ts", async (orig) => {
 });
 
 import { NorFlash } from "../../../hal/sim/flash.ts";
-import { norExtent } from "../../../hal/sim/extent.ts";
+import { norExtent } from "../../../tools/fs/extent.ts";
 import {
   ECORRUPT, EINVAL, ENFILE, OPEN_APPEND, OPEN_CREATE, OPEN_REPLACE,
   fileClose, fileOpen, fileRead, fileSize, fileSync, fileWrite, fsCheck, fsGc, fsList, fsMount, fsRemove, fsStat, fsUnmount,

@@ -5,7 +5,7 @@ import { expect } from "vitest";
 import { NorFlash } from "../../../hal/sim/flash.ts";
 import type { Fs, FsConfig } from "../../../libos/fs/fs.ts";
 import { fileClose, fileOpen, fileRead, fileSize, fsFormat, fsMount } from "../../../libos/fs/index.ts";
-import { hostServices, norExtent } from "../../../hal/sim/extent.ts";
+import { hostServices, norExtent } from "../../../tools/fs/extent.ts";
 
 export const services = hostServices();
 

@@ -10,7 +10,7 @@ import {
   CHECK_BAD_RECORD, CHECK_LOST_SECTOR, CHECK_SHORT_FILE, ECORRUPT, EINVAL, FS_FORMAT_VERSION, OPEN_APPEND, OPEN_CREATE,
   fileClose, fileOpen, fileRead, fileSync, fileWrite, fsCheck, fsGc, fsList, fsMount, fsUnmount,
 } from "../../../libos/fs/index.ts";
-import { norExtent } from "../../../hal/sim/extent.ts";
+import { norExtent } from "../../../tools/fs/extent.ts";
 import { bytes, mounted, rig, services, slurp } from "./helpers.ts";
 
 /** Three files spread over a 16-sector chip: a (early), b (middle), c (late). */

@@ -14,7 +14,7 @@ import {
   ENOSPC, OPEN_APPEND, OPEN_CREATE, OPEN_REPLACE,
   fileClose, fileOpen, fileSync, fileWrite, fsCheck, fsFormat, fsGc, fsList, fsMount, fsRemove, fsStat, fsUnmount,
 } from "../../../libos/fs/index.ts";
-import { norExtent } from "../../../hal/sim/extent.ts";
+import { norExtent } from "../../../tools/fs/extent.ts";
 import { bytes, services, slurp } from "./helpers.ts";
 
 type Op =

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { NorFlash } from "../../../hal/sim/flash.ts";
-import { norExtent } from "../../../hal/sim/extent.ts";
+import { norExtent } from "../../../tools/fs/extent.ts";
 import type { Fs } from "../../../libos/fs/fs.ts";
 import { secProbe } from "../../../libos/fs/fs.ts";
 import {

@@ -28,7 +28,7 @@ import dgram from "node:dgram";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findBoard } from "../../../hal/boards.ts";
-import { hostServices, norExtent } from "../../../hal/sim/extent.ts";
+import { hostServices, norExtent } from "../../fs/extent.ts";
 import type { NetCounters, SimNetOptions } from "../../../hal/sim/net.ts";
 import { fsMount, fsStats, type FsStats } from "../../../libos/fs/index.ts";
 import { asText, listen, type Listener, type ListenerStats } from "../../net/listener.ts";
@@ -41,6 +41,7 @@ import { drawWaveform, waveformWidth, type WaveformPicture } from "../waveform.t
 import { faultSites, type FaultSites } from "../fault-site.ts";
 import { parseStimulus, type StimulusEvent } from "../stimulus.ts";
 import { findConfig } from "../project.ts";
+import { bundleGate } from "../../gate/check.ts";
 import type { status as kernelStatus } from "../../../firmware/status.ts";
 
 export interface SimCommandOptions {
@@ -142,6 +143,7 @@ export async function run(options: SimCommandOptions): Promise<SimResult> {
   const device = new SimDevice({
     board,
     seed,
+    gate: bundleGate,
     flashImage: image && existsSync(image) ? readFlashImage(image, board) : undefined,
     onConsole: (line, at) => {
       sites?.seen(line);

@@ -11,7 +11,7 @@
  */
 import { crc32 } from "node:zlib";
 import type { FlashExtent, Services } from "../../firmware/types.ts";
-import type { NorFlash } from "./flash.ts";
+import type { NorFlash } from "../../hal/sim/flash.ts";
 
 export interface ExtentOptions {
   /** Allow programs that need 0→1 bits (default false: they throw). */
