@@ -133,17 +133,17 @@ export function startApp(h: Hal, app: App): void {
   const gone = app.withdrawn;
   const pins: Record<string, PinCap> = {};
   for (const local of Object.keys(app.grant.pins)) {
-    if (gone.indexOf("pins." + local) < 0) pins[local] = grantPin(h, app, local, app.grant.pins[local]).cap as unknown as PinCap;
+    if (gone.indexOf("pins." + local) < 0) pins[local] = grantPin(h, app, local, app.grant.pins[local]).cap;
   }
   const caps: AppCaps = {
     pins,
-    timer: grantTimers(h, app, gone.indexOf("timer") < 0 ? app.grant.timers : 0).cap as unknown as AppCaps["timer"],
+    timer: grantTimers(h, app, gone.indexOf("timer") < 0 ? app.grant.timers : 0).cap,
     services: servicesFor(h, app),
   };
   const flash = gone.indexOf("flash") < 0 ? grantExtent(h, app) : undefined;
-  if (flash) caps.flash = flash.cap as unknown as AppCaps["flash"];
+  if (flash) caps.flash = flash.cap;
   const net = gone.indexOf("packets") < 0 ? grantPackets(app) : undefined;
-  if (net) caps.net = net.cap as unknown as AppCaps["net"];
+  if (net) caps.net = net.cap;
   const release = upcall(app, startAndRead, app.start, caps) as Function | undefined;
   if (app.state === "running") app.release = release;
 }

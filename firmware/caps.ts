@@ -25,14 +25,14 @@
  */
 import { EREVOKED, fail } from "./errors.ts";
 
-/** One issued capability. */
-export interface Issued {
+/** One issued capability, `C` the object's type (PinCap, TimerCap, FlashExtent, PacketCap). */
+export interface Issued<C extends object = object> {
   /** The app that holds it. */
   app: string;
   /** Its name as the status and the abort protocol use it: "pins.led", "flash", "timer", "packets". */
   name: string;
   /** The object handed to the app. */
-  cap: Record<string, unknown>;
+  cap: C;
   /** The manager's revoke: reach cached copies, reset the hardware. */
   undo: () => void;
   /** Why it was revoked, or "" while live. */
@@ -44,9 +44,9 @@ export interface Issued {
 const table: Issued[] = [];
 
 /** Record a capability the kernel just made for `app`. */
-export function issue(app: string, name: string, cap: object, undo: () => void): Issued {
+export function issue<C extends object>(app: string, name: string, cap: C, undo: () => void): Issued<C> {
   const methods = Object.keys(cap).filter((key) => typeof (cap as Record<string, unknown>)[key] === "function");
-  const entry: Issued = { app, name, cap: cap as Record<string, unknown>, undo, revoked: "", methods };
+  const entry: Issued<C> = { app, name, cap, undo, revoked: "", methods };
   table.push(entry);
   return entry;
 }
@@ -60,7 +60,7 @@ export function revoke(entry: Issued, why: string): void {
   const thrower = () => {
     throw fail(EREVOKED, message);
   };
-  const cap = entry.cap;
+  const cap = entry.cap as Record<string, unknown>;
   for (const key of entry.methods) {
     const property = Object.getOwnPropertyDescriptor(cap, key);
     if (property && !property.get && !property.set) cap[key] = thrower;

@@ -380,7 +380,7 @@ function norClash(old: Uint8Array, data: Uint8Array): number {
 }
 
 /** The FlashExtent of `app` (its sectors from the ledger), issued as "flash". */
-export function grantExtent(h: Hal, app: App): Issued | undefined {
+export function grantExtent(h: Hal, app: App): Issued<FlashExtent> | undefined {
   const had = extentOf(app.name);
   if (!had) return undefined;
   const read = h.flash.read;
@@ -439,7 +439,7 @@ export function grantExtent(h: Hal, app: App): Issued | undefined {
     },
     close: () => revoke(entry, "released"),
   };
-  const entry: Issued = issue(app.name, "flash", cap, () => {
+  const entry = issue(app.name, "flash", cap, () => {
     size = 0;
     count = 0;
   });

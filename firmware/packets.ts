@@ -231,7 +231,7 @@ export function packetStatus(): { app: string; protocol: string; port: number; r
 }
 
 /** `app`'s rings and filter as a capability (fresh, empty rings), issued as "packets". */
-export function grantPackets(app: App): Issued | undefined {
+export function grantPackets(app: App): Issued<PacketCap> | undefined {
   let ring = -1;
   for (let i = 0; i < grants.length; i++) if (grants[i].name === app.name) ring = i;
   if (ring < 0) return undefined;
@@ -283,7 +283,7 @@ export function grantPackets(app: App): Issued | undefined {
     stats: () => ({ queued: rx[o + 3], received: rx[o + 5], dropped: rx[o + 4], sent: txState[5], refused: txState[4] }),
     close: () => revoke(entry, "released"),
   };
-  const entry: Issued = issue(app.name, "packets", cap, () => {
+  const entry = issue(app.name, "packets", cap, () => {
     sizes[ring] = 0;
     txSize = 0;
     readers[ring] = undefined;

@@ -34,7 +34,7 @@ export const MAX_WATCHES = 4;
 export const MAX_DEBOUNCE = 10000;
 export const EDGES = ["rising", "falling", "both"];
 
-export function grantPin(hal: Hal, app: App, local: string, n: number): Issued {
+export function grantPin(hal: Hal, app: App, local: string, n: number): Issued<PinCap> {
   const bound = hal.pin(n);
   const fast = bound.cap;
   const live = () => {
@@ -66,6 +66,6 @@ export function grantPin(hal: Hal, app: App, local: string, n: number): Issued {
     },
     close: () => revoke(entry, "released"),
   };
-  const entry: Issued = issue(app.name, "pins." + local, cap, () => bound.release());
+  const entry = issue(app.name, "pins." + local, cap, () => bound.release());
   return entry;
 }

@@ -26,7 +26,7 @@ import { upcall } from "./upcalls.ts";
 /** The shortest period `every` accepts, ms. */
 export const FLOOR_MS = 10;
 
-export function grantTimers(hal: Hal, app: App, quota: number): Issued {
+export function grantTimers(hal: Hal, app: App, quota: number): Issued<TimerCap> {
   const timers = hal.timers;
   // Live timer ids as keys (one-shots leave when they fire) and how many. An object and a count
   // cost ~88k instructions less per after(0) hop than an array's push, indexOf and splice
@@ -74,7 +74,7 @@ export function grantTimers(hal: Hal, app: App, quota: number): Issued {
     live: () => count,
     close: () => revoke(entry, "released"),
   };
-  const entry: Issued = issue(app.name, "timer", cap, () => {
+  const entry = issue(app.name, "timer", cap, () => {
     limit = -1;
     // Keys first: deleting inside `for…in` ends Espruino's iteration after the first key.
     for (const id of Object.keys(live)) {
