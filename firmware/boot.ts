@@ -27,10 +27,11 @@ import { system } from "../hal/espruino/system.ts";
 import type { Hal, UdpSocket } from "../hal/types.ts";
 import { fault, newApp, overrun, reclaim, startApp, type App } from "./apps.ts";
 import { find, revoke } from "./caps.ts";
-import { ECONFLICT, EINVAL, ENOENT, ENOSPC, OK } from "./errors.ts";
+import { ENOENT, ENOSPC, OK } from "./errors.ts";
 import { assignSectors, loadLedger } from "./flash.ts";
 import { MEMORY_EVERY_MS, after as afterUpcall, before, checkBoot, interrupted, readMemory, startHealth, unquarantine } from "./health.ts";
 import { countUnrouted, deliver, onTransmit, packetGrants, reservePackets, transmit, type PacketGrant } from "./packets.ts";
+import { reservePins } from "./pins.ts";
 import { status } from "./status.ts";
 import { configure } from "./upcalls.ts";
 
@@ -55,16 +56,7 @@ export function boot(): void {
   };
 
   // Pins: one owner each, on the board.
-  const pinOwner: string[] = [];
-  for (const app of apps) {
-    // Own keys only (Object.keys, not for…in): the kernel trusts no inherited property.
-    for (const local of Object.keys(app.grant.pins)) {
-      const n = app.grant.pins[local];
-      if (!(n >= 0 && n < board.pins)) refuse(app, EINVAL, "pin " + local + " is D" + n + ", which board " + board.name + " does not have");
-      else if (pinOwner[n] !== undefined) refuse(app, ECONFLICT, "apps " + pinOwner[n] + " and " + app.name + " both ask for pin D" + n);
-      else pinOwner[n] = app.name;
-    }
-  }
+  reservePins(apps, board.pins, board.name, refuse);
   // Flash: every installed app keeps its sectors (a refused one too); the ledger reclaims the rest.
   loadLedger(hal, board.flash);
   const short = assignSectors(apps.map((app) => ({ name: app.name, count: app.grant.flash })));
@@ -77,9 +69,9 @@ export function boot(): void {
     const p = app.grant.packets;
     if (p && app.state !== "refused") wanted.push({ name: app.name, protocol: p.protocol, port: p.port, rx: p.rx, tx: p.tx, peer: p.peer });
   }
-  for (const r of reservePackets(hal, wanted, board.packets)) {
-    for (const app of apps) if (app.name === r.name) refuse(app, r.code, r.why);
-  }
+  reservePackets(hal, wanted, board.packets, (name, code, why) => {
+    for (const app of apps) if (app.name === name) refuse(app, code, why);
+  });
 
   // The watchdog's history: an app that hung the device RESETS boots in a row is not started (health.ts).
   const quarantined = checkBoot(hal, apps);

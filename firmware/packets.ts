@@ -6,7 +6,7 @@
  * number of apps (Espruino's object and array lookups are linear scans).
  *
  * Usage:
- *   const refused = reservePackets([{ name, protocol: "udp", port: 5683, rx: 512, tx: 256 }, …], budget);
+ *   reservePackets(hal, [{ name, protocol: "udp", port: 5683, rx: 512, tx: 256 }, …], budget, refuse);
  *   const entry = grantPackets(hal, app);     // entry.cap is the PacketCap
  *   deliver("udp", 5683, bytes);              // the network hal's entry point
  *   transmit("app")                           // the tx ring's packets, oldest first (host drain)
@@ -119,30 +119,29 @@ function take(buffer: Uint8Array, base: number, size: number, state: Uint32Array
 }
 
 /**
- * Install the filters and carve the rx pool. Returns why each refused app was
- * refused: an unknown protocol, a bad port or ring size, a filter another app
- * holds (naming both), or the budget used up.
+ * Install the filters and carve the rx pool (at boot, before any grant):
+ * `refuse` the app named by an unknown protocol, a bad port or ring size, a
+ * filter another app holds (naming both), or the budget used up.
  */
-export function reservePackets(h: Hal, wanted: PacketGrant[], budget: number): { name: string; why: string; code: number }[] {
+export function reservePackets(h: Hal, wanted: PacketGrant[], budget: number, refuse: (name: string, code: number, why: string) => void): void {
   timers = h.timers;
-  const refused: { name: string; why: string; code: number }[] = [];
   grants = [];
   let total = 0;
   for (const want of wanted) {
     const proto = protocols.indexOf(want.protocol);
     const port = want.port;
     if (proto < 0 || !(port === (port & 65535) && port > 0) || !(want.rx >= 8 && want.tx >= 0) || grants.length === MAX_RINGS) {
-      refused.push({ name: want.name, why: "packet filter " + want.protocol + " port " + port + " rx " + want.rx + " is not valid", code: EINVAL });
+      refuse(want.name, EINVAL, "packet filter " + want.protocol + " port " + port + " rx " + want.rx + " is not valid");
       continue;
     }
     const slot = slotOf(proto * 65536 + port);
     if (keys[slot]) {
       const other = grants[rings[slot]].name;
-      refused.push({ name: want.name, why: "apps " + other + " and " + want.name + " both ask for " + want.protocol + " port " + port, code: ECONFLICT });
+      refuse(want.name, ECONFLICT, "apps " + other + " and " + want.name + " both ask for " + want.protocol + " port " + port);
       continue;
     }
     if (total + want.rx + want.tx > budget) {
-      refused.push({ name: want.name, why: "packet buffers of " + (want.rx + want.tx) + " bytes exceed the kernel's budget of " + budget, code: ENOSPC });
+      refuse(want.name, ENOSPC, "packet buffers of " + (want.rx + want.tx) + " bytes exceed the kernel's budget of " + budget);
       continue;
     }
     const ring = grants.length;
@@ -154,7 +153,6 @@ export function reservePackets(h: Hal, wanted: PacketGrant[], budget: number): {
     grants.push(want);
   }
   pool = new Uint8Array(total);
-  return refused;
 }
 
 /** Deliver one incoming packet to the app whose filter matches. 0, ENOENT (no filter) or ENOBUFS (ring full). */

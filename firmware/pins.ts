@@ -24,7 +24,7 @@
 import type { Hal } from "../hal/types.ts";
 import type { App } from "./apps.ts";
 import { issue, revoke, type Issued } from "./caps.ts";
-import { EBUSY, EINVAL, EREVOKED, fail } from "./errors.ts";
+import { EBUSY, ECONFLICT, EINVAL, EREVOKED, fail } from "./errors.ts";
 import type { PinCap } from "./types.ts";
 import { guard } from "./upcalls.ts";
 
@@ -33,6 +33,24 @@ export const MAX_WATCHES = 4;
 /** The longest debounce, ms. */
 export const MAX_DEBOUNCE = 10000;
 export const EDGES = ["rising", "falling", "both"];
+
+/**
+ * Give each pin one owner among the board's `count` (at boot, before any
+ * grant): `refuse` an app that asks for a pin the board does not have, or one
+ * another app holds (naming both).
+ */
+export function reservePins(apps: App[], count: number, board: string, refuse: (app: App, code: number, why: string) => void): void {
+  const owner: string[] = [];
+  for (const app of apps) {
+    // Own keys only (Object.keys, not for…in): the kernel trusts no inherited property.
+    for (const local of Object.keys(app.grant.pins)) {
+      const n = app.grant.pins[local];
+      if (!(n >= 0 && n < count)) refuse(app, EINVAL, "pin " + local + " is D" + n + ", which board " + board + " does not have");
+      else if (owner[n] !== undefined) refuse(app, ECONFLICT, "apps " + owner[n] + " and " + app.name + " both ask for pin D" + n);
+      else owner[n] = app.name;
+    }
+  }
+}
 
 export function grantPin(hal: Hal, app: App, local: string, n: number): Issued<PinCap> {
   const bound = hal.pin(n);
