@@ -1,5 +1,5 @@
 /**
- * `exo bench [suite…] [--json] [suite options]`: run benchmark suites (all
+ * `exo bench [suite…] [suite options]`: run benchmark suites (all
  * when none is named). Each suite lives in tools/bench/<suite>.ts and reports
  * ratios against a baseline it measures in the same run.
  */

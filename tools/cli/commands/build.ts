@@ -1,5 +1,5 @@
 /**
- * `exo build [--board B] [--apps a,b] [--wifi-config wifi.json] [--no-typecheck] [--json]`: type-check
+ * `exo build`: type-check
  * every app against its own manifest's capabilities (tools/build/typecheck.ts; each project app's
  * apps/<name>/caps.ts written first, for editors: tools/build/caps-type.ts), bundle kernel + LibOS +
  * apps for one board, gate it, report its size. Board and apps default to the project's

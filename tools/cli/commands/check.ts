@@ -1,5 +1,5 @@
 /**
- * `exo check [file] [--json]`: run the dialect gate over a bundle (default: the
+ * `exo check [file]`: run the dialect gate over a bundle (default: the
  * project's dist/firmware.js), through its source map when `<file>.map` exists.
  */
 import { existsSync, readFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * `exo dump [--port P] [--baud B] [--board B] [--out FILE] [--json]`: read
+ * `exo dump`: read
  * the kernel's flash region (the apps' file systems and the ledger) off a
  * running device into an image `exo fs FILE` opens.
  *

@@ -1,19 +1,9 @@
 /**
- * `exo flash --port P [--baud B] [--board B] [--bundle F] [--packet N] [--force] [--no-run] [--json]`:
+ * `exo flash`:
  * upload the firmware into the board's Storage with the packet protocol,
  * verified by CRC-32 on the device, resumable, skipped when unchanged, and
  * switched atomically (tools/serial/flasher.ts, boot-stub.ts).
  *
- * Options (for the registration in main.ts):
- *   --port <path>     serial port, pty, or tcp://host:port (default: exo.config.json's "port")
- *   --baud <n>        baud rate (default: exo.config.json's "baud", else 115200)
- *   --board <name>    board to build for when the bundle is missing or stale (default: the bundle's, else the project's)
- *   --bundle <file>   the bundle to upload (default: the project's dist/firmware.js, built if missing or older than the sources)
- *   --packet <bytes>  DATA packet payload size, 64..4096 (default 1024)
- *   --text            store the bundle as text (default: pretokenised, as the interpreter reads it; tools/build/pretokenise.ts)
- *   --force           upload even if the device already boots this image
- *   --no-run          do not restart the device into the new image
- *   --json            print the result as JSON
  * Progress goes to stderr (a bar on a terminal); stdout carries the result.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";

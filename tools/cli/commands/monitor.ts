@@ -1,13 +1,5 @@
 /**
- * `exo monitor --port P [--baud B] [--for 30s] [--no-reconnect] [--json]`: the device's console.
- *
- * Options (for the registration in main.ts):
- *   --port <path>      serial port, pty, or tcp://host:port (default: exo.config.json's port)
- *   --baud <n>         baud rate (default: exo.config.json's baud, else 115200)
- *   --for <duration>   stop after this long: 30s, 2m (default: until Ctrl-])
- *   --no-reconnect     end when the device goes away instead of waiting for it
- *   --reset            reset the board on connect (DTR/RTS, as esptool does: tools/serial/reset.ts) to see it boot
- *   --json             print the session summary as JSON at the end
+ * `exo monitor`: the device's console.
  *
  * What the device prints goes to stdout as it comes; keys go to the device
  * (raw, so Ctrl-C reaches the device's REPL). Ctrl-] ends the session. When

@@ -1,5 +1,5 @@
 /**
- * `exo new <folder> [--board B] [--port P] [--exo SPEC] [--json]`: make a
+ * `exo new <folder>`: make a
  * project of the user's own from templates/project/: exo.config.json, one
  * app (apps/button: a button toggles the LED and counts presses in a file),
  * a stimulus file, an app test, package.json with exo as a dev dependency,

@@ -1,8 +1,5 @@
 /**
- * `exo ports [--json]`: the serial ports a board may be on.
- *
- * Options (for the registration in main.ts):
- *   --json   print the result as JSON
+ * `exo ports`: the serial ports a board may be on.
  *
  * On Linux node-serialport lists ports through `udevadm info -e`. Where
  * udevadm is missing (containers, minimal images) exo lists the device files

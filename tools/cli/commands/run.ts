@@ -1,5 +1,5 @@
 /**
- * `exo run [FILE] [--app NAME] [--port P] [--baud B] [--for 10s] [--keep] [--json]`:
+ * `exo run [FILE]`:
  * run code on the device without flashing it. FILE is a script (.js) the
  * dialect gate passes; without FILE, the project's build (`--app NAME`: that
  * app alone). The device is reset (RAM cleared; Storage untouched), the code

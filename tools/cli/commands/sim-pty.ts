@@ -1,5 +1,5 @@
 /**
- * `exo sim --pty [--pty-link PATH] [--board B] [--seed N] [--flash IMAGE]`:
+ * `exo sim --pty`:
  * the simulated device on a pseudo-terminal, with the interpreter's REPL and
  * packet protocol, until Ctrl-C — point `exo flash`/`exo monitor` at it.
  */

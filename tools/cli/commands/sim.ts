@@ -1,6 +1,5 @@
 /**
- * `exo sim [--for 10s] [--vcd out.vcd] [--seed N] [--board B] [--bundle F] [--flash IMAGE] [--save-flash FILE] [--json]
- *          [--net] [--listener] [--listen PORT] [--loss P] [--dup P] [--delay MS]`:
+ * `exo sim`:
  * boot a bundle on the simulated device, print its console as it runs (with
  * simulated time), then a summary: speed against real time, the waveform
  * (a terminal picture, and VCD for GTKWave), memory, flash wear, the

@@ -1,5 +1,5 @@
 /**
- * `exo test [files…] [--sim | --hil --port P] [--timeout 5s] [--junit FILE] [--json]`: run the
+ * `exo test [files…]`: run the
  * project's tests, one result per test, JUnit XML for CI:
  *  - app tests (`*.apptest.ts`, tools/apptest/): host-side tests that boot the project's build on
  *    the simulated board, drive its inputs, advance virtual time and assert on pins, console lines,
