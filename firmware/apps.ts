@@ -29,7 +29,7 @@
  * Contract: doc/xrd/xrd105-caps.md.
  */
 import type { Hal } from "../hal/types.ts";
-import { find, held, revoke, revokeAll } from "./caps.ts";
+import { find, revoke, revokeAll } from "./caps.ts";
 import { ENOENT, OK } from "./errors.ts";
 import { grantExtent } from "./flash.ts";
 import { grantPackets } from "./packets.ts";
@@ -256,5 +256,3 @@ export function reclaim(apps: App[], appName: string, name: string, ms: number, 
   return OK;
 }
 
-/** Names of the capabilities `app` holds now. */
-export const holding = (app: App): string[] => held(app.name).map((entry) => entry.name);

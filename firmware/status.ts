@@ -8,7 +8,8 @@
  *
  * Contract: doc/xrd/xrd105-caps.md §Status. Times in ms, rounded.
  */
-import { holding, repossessions, type App } from "./apps.ts";
+import { repossessions, type App } from "./apps.ts";
+import { held } from "./caps.ts";
 import { FLOOR_MS } from "./timers.ts";
 import { extentOf, ledgerStatus, quarantined } from "./flash.ts";
 import { packetStatus } from "./packets.ts";
@@ -38,7 +39,7 @@ export function status(apps: App[], slice: number, started: boolean) {
         timers: app.grant.timers,
         flash: extent ? { first: extent.first, count: extent.count, erases: ledger.erases.slice(extent.first, extent.first + extent.count) } : undefined,
         packets: app.grant.packets,
-        holds: holding(app),
+        holds: held(app.name).map((entry) => entry.name),
         withdrawn: app.withdrawn,
       };
     }),

@@ -34,7 +34,7 @@ import { openLink } from "../serial/link.ts";
 import { ProtocolClient } from "../serial/protocol.ts";
 import { SimLine } from "../serial/sim-link.ts";
 import { servePty } from "../serial/sim-pty.ts";
-import { realTimers, VirtualTime } from "../serial/timers.ts";
+import { realTimers, VirtualTimers } from "../serial/host-timers.ts";
 import { ranDirectly } from "../ran-directly.ts";
 
 export interface BenchFlashOptions {
@@ -119,7 +119,7 @@ export async function run(options: BenchFlashOptions = {}): Promise<BenchFlashRe
 
   for (const link of links) {
     if (link === "sim") {
-      const time = new VirtualTime();
+      const time = new VirtualTimers();
       const line = new SimLine({ board, time, baud });
       const client = new ProtocolClient(line.connect(), { timers: time, baud });
       const report = await time.drive(flashImage(client, { data, timers: time, packetSize: packet, run: false }));

@@ -32,7 +32,7 @@ import { crc32 } from "node:zlib";
 import { BOOT_STUB, imageName, IMAGE_PREFIX, MARKER_PREFIX, markerName, SELECT_FUNCTION, STUB_FILE } from "./boot-stub.ts";
 import { CLEAR_LINE, ProtocolError, type ProtocolClient } from "./protocol.ts";
 import { PACKET_TIMEOUT_MS } from "../../hal/packet.ts";
-import { sleep, type Timers } from "./timers.ts";
+import { sleep, type Timers } from "./host-timers.ts";
 
 export type FlashErrorKind = "no-device" | "nak" | "crc" | "closed" | "space" | "board";
 

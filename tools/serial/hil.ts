@@ -29,7 +29,7 @@ import { UserError } from "../../hal/user-error.ts";
 import { findRoot } from "../cli/root.ts";
 import { checkBundle, formatViolation } from "../gate/check.ts";
 import { ProtocolError, type ProtocolClient } from "./protocol.ts";
-import { sleep, type Timers } from "./timers.ts";
+import { sleep, type Timers } from "./host-timers.ts";
 
 export type TestStatus = "pass" | "fail" | "timeout" | "error" | "not run";
 

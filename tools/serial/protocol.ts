@@ -22,7 +22,7 @@
 import { ACK, DLE, encodePacket, NAK, PacketType, PACKET_TIMEOUT_MS, SOH } from "../../hal/packet.ts";
 import { crc32 } from "node:zlib";
 import { LinkClosed, type Link } from "./link.ts";
-import { sleep, type Timers } from "./timers.ts";
+import { sleep, type Timers } from "./host-timers.ts";
 
 export type ProtocolErrorKind = "no-answer" | "nak" | "eval" | "closed";
 

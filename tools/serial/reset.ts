@@ -8,7 +8,7 @@
  */
 import { UserError } from "../../hal/user-error.ts";
 import type { Link } from "./link.ts";
-import { sleep, type Timers } from "./timers.ts";
+import { sleep, type Timers } from "./host-timers.ts";
 
 export const RESET_PULSE_MS = 100;
 

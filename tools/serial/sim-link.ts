@@ -2,7 +2,7 @@
  * An in-process serial line to a simulated device, paced at a baud rate in virtual time, with faults.
  *
  * Usage:
- *   const time = new VirtualTime();
+ *   const time = new VirtualTimers();
  *   const sim = createSerialDevice({ board, write: (b) => line.fromDevice(b) });  // see createSimLine
  *   const { link, device } = createSimLine({ board, time, baud: 115200, faults: { dropRate: 0.001 } });
  *   await time.drive(flash({ link, timers: time, … }));
@@ -24,7 +24,7 @@ import type { SimDevice } from "../../hal/sim/device.ts";
 import { xorshift32 } from "../../hal/sim/flash.ts";
 import { createSerialDevice, type SimRepl } from "../../hal/sim/repl.ts";
 import { LinkBase, LinkClosed, type Link } from "./link.ts";
-import type { Timers } from "./timers.ts";
+import type { Timers } from "./host-timers.ts";
 
 export interface LineFaults {
   /** Probability that a host → device byte is lost. */

@@ -10,7 +10,7 @@ import { run as monitor } from "../../../tools/cli/commands/monitor.ts";
 import { run as flash } from "../../../tools/cli/commands/flash.ts";
 import { servePty } from "../../../tools/serial/sim-pty.ts";
 import { openLink } from "../../../tools/serial/link.ts";
-import type { Timers } from "../../../tools/serial/timers.ts";
+import type { Timers } from "../../../tools/serial/host-timers.ts";
 import { UserError } from "../../../hal/user-error.ts";
 
 describe("exo ports", () => {

@@ -20,7 +20,7 @@ import { openLink, type Link } from "../../../tools/serial/link.ts";
 import { ProtocolClient } from "../../../tools/serial/protocol.ts";
 import { SimLine } from "../../../tools/serial/sim-link.ts";
 import { servePty } from "../../../tools/serial/sim-pty.ts";
-import { realTimers, VirtualTime, type Timers } from "../../../tools/serial/timers.ts";
+import { realTimers, VirtualTimers, type Timers } from "../../../tools/serial/host-timers.ts";
 import { firmware } from "./helpers.ts";
 import { storedImage } from "../../../tools/build/pretokenise.ts";
 
@@ -101,7 +101,7 @@ const targets: [string, string | undefined, () => Promise<Target>][] = [
     "simulated device, virtual-time line",
     undefined,
     async () => {
-      const time = new VirtualTime();
+      const time = new VirtualTimers();
       const line = new SimLine({ board: boards.esp32, time });
       return { client: new ProtocolClient(line.connect(), { timers: time }), timers: time, step: (p) => time.drive(p), close: async () => line.stop() };
     },

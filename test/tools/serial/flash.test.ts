@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkBundle } from "../../../tools/gate/check.ts";
 import { BOOT_STUB } from "../../../tools/serial/boot-stub.ts";
-import { sleep } from "../../../tools/serial/timers.ts";
+import { sleep } from "../../../tools/serial/host-timers.ts";
 import { booted, firmware, setup } from "./helpers.ts";
 
 describe("exo flash over a simulated serial line", () => {

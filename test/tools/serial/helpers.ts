@@ -3,7 +3,7 @@ import { boards } from "../../../hal/boards.ts";
 import { flashImage, type FlashImageOptions } from "../../../tools/serial/flasher.ts";
 import { ProtocolClient } from "../../../tools/serial/protocol.ts";
 import { SimLine, type LineFaults } from "../../../tools/serial/sim-link.ts";
-import { VirtualTime } from "../../../tools/serial/timers.ts";
+import { VirtualTimers } from "../../../tools/serial/host-timers.ts";
 
 /** A tiny firmware that says which it is: enough to tell old from new at boot. */
 export function firmware(tag: string, padTo = 20_000): Uint8Array {
@@ -14,7 +14,7 @@ export function firmware(tag: string, padTo = 20_000): Uint8Array {
 }
 
 export function setup(options: { faults?: LineFaults; baud?: number; flashImage?: Uint8Array; board?: keyof typeof boards } = {}) {
-  const time = new VirtualTime();
+  const time = new VirtualTimers();
   const line = new SimLine({ board: boards[options.board ?? "esp32"], time, baud: options.baud ?? 115200, faults: options.faults, flashImage: options.flashImage });
   let link = line.connect();
   const flash = (data: Uint8Array, extra: Partial<FlashImageOptions> = {}) => {

@@ -7,7 +7,7 @@ import { render, run as testCommand } from "../../../tools/cli/commands/test.ts"
 import { bundleSuites, consoleTap, junitXml, parseFrame, runSuites } from "../../../tools/serial/hil.ts";
 import { ProtocolClient } from "../../../tools/serial/protocol.ts";
 import { SimLine } from "../../../tools/serial/sim-link.ts";
-import { VirtualTime } from "../../../tools/serial/timers.ts";
+import { VirtualTimers } from "../../../tools/serial/host-timers.ts";
 
 const harness = resolve(import.meta.dirname, "../../../tools/serial/harness/harness.ts");
 const root = resolve(import.meta.dirname, "../../..");
@@ -22,7 +22,7 @@ function suite(tests: Record<string, string>): string {
 }
 
 async function runOnSim(file: string, timeoutMs = 1000) {
-  const time = new VirtualTime();
+  const time = new VirtualTimers();
   const line = new SimLine({ board: boards.esp32, time, hangTimeoutMs: 300 });
   const tap = consoleTap();
   const client = new ProtocolClient(line.connect(), { timers: time, onConsole: tap.write });

@@ -18,7 +18,7 @@ import { ProtocolClient } from "../../../tools/serial/protocol.ts";
 import { escapeIac, Rfc2217Link } from "../../../tools/serial/rfc2217.ts";
 import { hardReset } from "../../../tools/serial/reset.ts";
 import { servePty } from "../../../tools/serial/sim-pty.ts";
-import { realTimers } from "../../../tools/serial/timers.ts";
+import { realTimers } from "../../../tools/serial/host-timers.ts";
 import { firmware } from "./helpers.ts";
 
 const IAC = 255, SB = 250, SE = 240, WILL = 251, DO = 253, WONT = 252;

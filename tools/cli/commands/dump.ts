@@ -22,7 +22,7 @@ import { DEFAULT_BAUD, openLink, type Binding } from "../../serial/link.ts";
 import { progressBar } from "../../serial/progress.ts";
 import { flashSnapshot, snapshotNote, type FlashRegionGeometry, type FlashSnapshot } from "../../serial/flash-snapshot.ts";
 import { ProtocolClient, ProtocolError } from "../../serial/protocol.ts";
-import { realTimers } from "../../serial/timers.ts";
+import { realTimers } from "../../serial/host-timers.ts";
 import { shown } from "../paths.ts";
 import { devicePort } from "../device-port.ts";
 import { EXO_ROOT } from "../project.ts";

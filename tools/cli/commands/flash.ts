@@ -14,7 +14,7 @@ import { FlashError, flashImage, type FlashReport } from "../../serial/flasher.t
 import { openLink, DEFAULT_BAUD, type Binding, type Link } from "../../serial/link.ts";
 import { ProtocolClient } from "../../serial/protocol.ts";
 import { progressBar } from "../../serial/progress.ts";
-import { realTimers, type Timers } from "../../serial/timers.ts";
+import { realTimers, type Timers } from "../../serial/host-timers.ts";
 import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
 import { devicePort } from "../device-port.ts";

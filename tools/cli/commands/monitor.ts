@@ -11,7 +11,7 @@ import { devicePort } from "../device-port.ts";
 import { EXO_ROOT } from "../project.ts";
 import { DEFAULT_BAUD, openLink, type Binding, type Link } from "../../serial/link.ts";
 import { hardReset } from "../../serial/reset.ts";
-import { realTimers } from "../../serial/timers.ts";
+import { realTimers } from "../../serial/host-timers.ts";
 
 export interface MonitorOptions {
   cwd?: string;

@@ -23,7 +23,7 @@ import { checkBundle, formatViolation } from "../../gate/check.ts";
 import { DEFAULT_BAUD, openLink, type Binding } from "../../serial/link.ts";
 import { progressBar } from "../../serial/progress.ts";
 import { ProtocolClient } from "../../serial/protocol.ts";
-import { realTimers, sleep } from "../../serial/timers.ts";
+import { realTimers, sleep } from "../../serial/host-timers.ts";
 import { parseDuration } from "../duration.ts";
 import { shown } from "../paths.ts";
 import { devicePort } from "../device-port.ts";

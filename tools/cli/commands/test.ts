@@ -19,7 +19,7 @@ import { bundleSuites, consoleTap, junitXml, runSuites, type SuiteRun, type Test
 import { DEFAULT_BAUD, openLink, type Binding } from "../../serial/link.ts";
 import { ProtocolClient } from "../../serial/protocol.ts";
 import { SimLine } from "../../serial/sim-link.ts";
-import { realTimers, VirtualTime } from "../../serial/timers.ts";
+import { realTimers, VirtualTimers } from "../../serial/host-timers.ts";
 import { parseDuration } from "../duration.ts";
 import { UserError } from "../../../hal/user-error.ts";
 import { shown } from "../paths.ts";
@@ -130,7 +130,7 @@ export async function run(options: TestOptions): Promise<TestCommandResult> {
     const tap = consoleTap();
     if (options.sim) {
       const board = findBoard(boardName);
-      const time = new VirtualTime();
+      const time = new VirtualTimers();
       const line = new SimLine({ board, time });
       const client = new ProtocolClient(line.connect(), { timers: time, onConsole: tap.write });
       const target = `simulated ${board.name} (virtual time)`;

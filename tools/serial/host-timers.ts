@@ -1,8 +1,10 @@
 /**
  * Time for the serial tools: the host's real timers, or a virtual clock for tests and benches.
+ * (Not the simulated device's clock, hal/sim/clock.ts's VirtualClock, which moves only in
+ * `device.run`; this one drives the host's async code: links, the protocol client, the flasher.)
  *
  * Usage:
- *   const time = new VirtualTime();
+ *   const time = new VirtualTimers();
  *   const result = await time.drive(flash(...));   // runs timers in time order until the promise settles
  *
  * Errors: `drive` rejects with "deadlock" when the promise is still pending
@@ -43,7 +45,7 @@ interface Entry {
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A virtual clock: timers fire in time order (ties in creation order) as fast as the host can. */
-export class VirtualTime implements Timers {
+export class VirtualTimers implements Timers {
   private time = 0;
   private seq = 0;
   private queue: Entry[] = [];

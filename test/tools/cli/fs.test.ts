@@ -10,7 +10,7 @@ import { OPEN_APPEND, OPEN_CREATE, OPEN_REPLACE, fileClose, fileOpen, fileSync, 
 import { failed, render, run } from "../../../tools/cli/commands/fs.ts";
 import { UserError } from "../../../hal/user-error.ts";
 import { PowerCut } from "../../../hal/sim/flash.ts";
-import { bytes, rig } from "./helpers.ts";
+import { bytes, rig } from "../../libos/fs/helpers.ts";
 
 function fixture(): string {
   const dir = mkdtempSync(join(tmpdir(), "exo-fs-"));
