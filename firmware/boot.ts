@@ -28,7 +28,7 @@ import type { Hal, UdpSocket } from "../hal/types.ts";
 import { fault, newApp, overrun, reclaim, startApp, type App } from "./apps.ts";
 import { find, revoke } from "./caps.ts";
 import { ENOENT, ENOSPC, OK } from "./errors.ts";
-import { assignSectors, loadLedger } from "./flash.ts";
+import { assignSectors, loadLedger } from "./ledger.ts";
 import { MEMORY_EVERY_MS, after as afterUpcall, before, checkBoot, interrupted, readMemory, startHealth, unquarantine } from "./health.ts";
 import { countUnrouted, deliver, onTransmit, packetGrants, reservePackets, transmit, type PacketGrant } from "./packets.ts";
 import { reservePins } from "./pins.ts";

@@ -38,7 +38,7 @@
  */
 import type { Hal } from "../hal/types.ts";
 import { restart, stop, type App } from "./apps.ts";
-import { bootHistory, recordBoot, recordRunning, recordStable, setQuarantine, quarantined } from "./flash.ts";
+import { bootHistory, recordBoot, recordRunning, recordStable, setQuarantine, quarantined } from "./ledger.ts";
 import { beCareful, checkInterrupted } from "./upcalls.ts";
 
 /** The hardware watchdog's timeout, s. */

@@ -11,7 +11,7 @@
 import { repossessions, type App } from "./apps.ts";
 import { held } from "./caps.ts";
 import { FLOOR_MS } from "./timers.ts";
-import { extentOf, ledgerStatus, quarantined } from "./flash.ts";
+import { extentOf, ledgerStatus, quarantined } from "./ledger.ts";
 import { packetStatus } from "./packets.ts";
 
 /** `started`: every app has been loaded and started (each in a callback of its own after boot: boot.ts). */

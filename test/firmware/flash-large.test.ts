@@ -3,14 +3,15 @@
  * a 1,024-sector extent (4 MiB of 4 KiB sectors), libos/fs formats and
  * mounts it through the capability, and after a "reboot" (the ledger read
  * again) the app has the same sectors and every erase count (sectors 256 and
- * up are logged as a pair of records: firmware/flash.ts).
+ * up are logged as a pair of records: firmware/ledger.ts).
  */
 import { describe, expect, it } from "vitest";
 import { NorFlash } from "../../hal/sim/flash.ts";
 import { hostServices } from "../../tools/fs/extent.ts";
 import type { Hal } from "../../hal/types.ts";
 import type { App } from "../../firmware/apps.ts";
-import { assignSectors, extentOf, grantExtent, ledgerStatus, loadLedger } from "../../firmware/flash.ts";
+import { grantExtent } from "../../firmware/flash.ts";
+import { assignSectors, extentOf, ledgerStatus, loadLedger } from "../../firmware/ledger.ts";
 import type { FlashExtent } from "../../firmware/types.ts";
 import { OPEN_APPEND, OPEN_CREATE, fileClose, fileOpen, fileRead, fileWrite, fsCheck, fsFormat, fsMount } from "../../libos/fs/index.ts";
 import { ledgerSectors } from "../../tools/build/manifests.ts";

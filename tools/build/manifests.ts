@@ -64,7 +64,7 @@ export interface LoadOptions {
   check?: boolean;
 }
 
-/** Sectors per copy of the kernel's flash ledger (two copies; see firmware/flash.ts). */
+/** Sectors per copy of the kernel's flash ledger (two copies; see firmware/ledger.ts). */
 export function ledgerSectors(board: Board): number {
   const sectors = board.kernelFlash.size / board.chip.sectorSize;
   // A copy holds the state (≤ 430 + 10 bytes per sector as JSON) and an erase log as long again.

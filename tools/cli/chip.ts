@@ -1,6 +1,6 @@
 /**
  * The apps' flash extents in a whole-chip image, read off the kernel's
- * ledger (firmware/flash.ts) with the kernel's own code: which app owns
+ * ledger (firmware/ledger.ts) with the kernel's own code: which app owns
  * which sectors, and how often each was erased.
  *
  * Usage:
@@ -20,7 +20,7 @@
  */
 import { crc32 } from "node:zlib";
 import { boards, type Board } from "../../hal/boards.ts";
-import { extentOf, ledgerStatus, loadLedger, type FlashRegion } from "../../firmware/flash.ts";
+import { extentOf, ledgerStatus, loadLedger, type FlashRegion } from "../../firmware/ledger.ts";
 import type { Hal } from "../../hal/types.ts";
 import { FS_FORMAT_VERSION, MAGIC as FS_MAGIC, get32 } from "../../libos/fs/format.ts";
 import { ledgerSectors } from "../build/manifests.ts";
@@ -49,7 +49,7 @@ export interface Chip {
   apps: AppExtent[];
 }
 
-const LEDGER_MAGIC = 0x4c4f5845; // "EXOL": firmware/flash.ts
+const LEDGER_MAGIC = 0x4c4f5845; // "EXOL": firmware/ledger.ts
 
 class NoLedger extends Error {}
 
