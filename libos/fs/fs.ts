@@ -56,50 +56,89 @@ export interface FsGcCounters {
   forced: number;
 }
 
-/** A mounted file system. Its fields are private to libos/fs. */
+/** A mounted file system. Its fields are private to libos/fs (check.ts reads them too). */
 export interface Fs {
+  // The medium.
+  /** The extent the kernel granted (reads, programs and erases are checked there). */
   flash: FlashExtent;
+  /** CRC-32 (E.CRC32 on the device, handed over with the capabilities). */
   crc: (data: Uint8Array | string) => number;
-  pos: number;
+  /** Bytes per sector, sectors in the extent. */
+  sector: number;
+  count: number;
+  /** The largest record a sector takes (recordMax), bytes. */
+  record: number;
+  /** Data bytes one write buffer holds (FsConfig.buffer, clamped). */
+  cap: number;
+  /** Bytes per read call when scanning (FsConfig.read). */
+  chunk: number;
+  /** Free sectors idle GC keeps ahead of the head (FsConfig.spare). */
+  spare: number;
+
+  // The log: a ring of sectors from the tail (oldest) to the head (newest), each with a sequence number.
+  /** Index of the head sector, and where its next record goes (bytes from the sector's start). */
   head: number;
+  pos: number;
+  /** Sequence number of the head. */
   seq: number;
-  buf: Uint8Array;
-  fill: number;
-  owner: number;
+  /** Sequence number of the tail, and where its live data starts (records before `cursor` were moved or are dead). */
+  tail: number;
+  cursor: number;
+  /** Where the collector's scan of the tail goes on (bytes from the tail's start). */
+  walk: number;
+  /** The tail's live bytes (`held`), valid while `probe` is tail * 65536 + cursor (-1: scan again). */
+  held: number;
+  probe: number;
+  /** One bit per sector: its header was checked this mount (in the log: used, with the seq its place implies; outside: ready). */
+  ok: Uint8Array;
+
+  // The read window: one read call's bytes, reused while a scan stays inside it.
+  /** The bytes, and the extent offset they start at. */
   win: Uint8Array;
   base: number;
+  /** The last record recRead looked at: its size on flash and its index in `win`. */
   size: number;
   at: number;
+
+  // The file table, one slot per file (FsConfig.files), as typed arrays (an Array costs a variable per element on Espruino).
+  /** File id (0: the slot is free), and K_LIVE or K_PENDING (a replacement not yet committed). */
   ids: Uint16Array;
   kinds: Uint8Array;
+  /** Synced bytes, and bytes gone out unsynced (PEND records) since the last sync. */
   sizes: Uint32Array;
   pend: Uint32Array;
+  /** The oldest sequence number that may hold the file's data (reads start there). */
   lows: Uint32Array;
+  /** Name hash, where the name is stored (extent offset), where its tombstone word is. */
   hashes: Uint32Array;
   locs: Uint32Array;
   tombs: Uint32Array;
+  /** The next id to hand out (ids and epochs come from this counter). */
+  next: number;
+  /** The epoch of this session's unsynced records (0: none taken yet). */
+  epoch: number;
+
+  // The write buffer: one file's appends, gone out as a record when full or at a sync.
+  /** Record bytes (tag, offset, epoch, data) and the data bytes in it, and the slot they belong to (-1: empty). */
+  buf: Uint8Array;
+  fill: number;
+  owner: number;
+
+  // Handles (FsConfig.handles).
+  /** Slot (-1 free, -2 stale: the file went), H_* mode bits, the sequence a read goes on from, the name (replace commits under it). */
   hslot: Int16Array;
   hmode: Uint8Array;
   hseq: Uint32Array;
   hname: string[];
-  tail: number;
-  cursor: number;
-  walk: number;
-  next: number;
-  epoch: number;
+  /** Set by a read that met PEND bytes: copy again by rank (fileRead). */
   pn: number;
-  /** One bit per sector: its header was checked this mount (in the log: used, with the seq its place implies; outside: ready). */
-  ok: Uint8Array;
-  sector: number;
-  count: number;
-  record: number;
-  cap: number;
-  chunk: number;
-  spare: number;
+
+  // Space.
+  /** 1: the last write found the device full after a whole lap of collection (ENOSPC is final until a file goes). */
   full: number;
+  /** Tail sectors idle GC erased since free space was last comfortable (at `count`: it stops, a lap is enough). */
   laps: number;
-  probe: number;
-  held: number;
+  /** 0 once unmounted: every call then throws. */
   open: number;
   gc: FsGcCounters;
 }
