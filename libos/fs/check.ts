@@ -9,7 +9,9 @@
  * on flash is reported, not thrown.
  */
 import type { Fs, FsGcCounters } from "./fs.ts";
-import { K_LIVE, crcOk, freeCount, hdrState, infoOf, recOk, recRead, secIndex, secProbe, secUsed, slotFind, winAt } from "./fs.ts";
+import { K_LIVE, crcOk, freeCount, hdrState, recRead, secIndex, secProbe, secUsed, slotFind, winAt } from "./fs.ts";
+import { infoOf } from "./io.ts";
+import { recOk } from "./mount.ts";
 import { HEADER, P_READY, T_DATA, T_MOVE, T_NAME, T_PEND, T_SNAP, get32, pad4 } from "./format.ts";
 import { codedError } from "../coded-error.ts";
 

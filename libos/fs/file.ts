@@ -26,11 +26,9 @@
  * Contract: the semantics are fs.ts's (durability at sync/close, atomic
  * replace, visibility); this file adds no state beyond a read position.
  */
-import {
-  OPEN_APPEND, OPEN_CREATE, OPEN_EXCL, OPEN_REPLACE,
-  fileClose, fileOpen, fileRead, fileSize, fileSync, fileWrite, fsGc, fsList, fsRemove, fsStat, fsUnmount,
-  type FileInfo, type Fs,
-} from "./fs.ts";
+import { OPEN_APPEND, OPEN_CREATE, OPEN_EXCL, OPEN_REPLACE, type Fs } from "./fs.ts";
+import { fileClose, fileOpen, fileRead, fileSize, fileSync, fileWrite, fsList, fsRemove, fsStat, fsUnmount, type FileInfo } from "./io.ts";
+import { fsGc } from "./gc.ts";
 import { EBADF, EINVAL, ENOSPC } from "./errors.ts";
 import { codedError } from "../coded-error.ts";
 
