@@ -16,12 +16,12 @@
  *
  * Usage: `await footprint(root, bin)`; without `bin` only bytes.
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { buildDevice } from "../build/device.ts";
 import { storedImage } from "../build/pretokenise.ts";
+import { runInterpreter } from "./interpreter.ts";
 import { DONE, bootFromStorage } from "./storage-boot.ts";
 
 export interface Footprint {
@@ -96,8 +96,7 @@ export async function footprint(root: string, bin?: string): Promise<Footprint[]
       const f: Footprint = { name, apps, bytes: Buffer.byteLength(code), stored: stored.length };
       if (bin) {
         f.storage = figures(await bootFromStorage(bin, stored, PROBE, { ms: 5000 }), "booted from Storage");
-        writeFileSync(join(dir, "run.js"), code + "\n" + PROBE);
-        const run = spawnSync(bin, ["run.js"], { cwd: dir, input: "", encoding: "latin1", timeout: 60_000, killSignal: "SIGKILL" });
+        const run = runInterpreter(bin, code + "\n" + PROBE, { dir, file: "run.js", encoding: "latin1", timeoutMs: 60_000 });
         f.file = figures(run.stdout, "run as a file");
       }
       out.push(f);

@@ -43,6 +43,7 @@ import { ledgerSectors } from "../build/manifests.ts";
 import { findRoot } from "../cli/root.ts";
 import { ranDirectly } from "../ran-directly.ts";
 import { type Footprint, footprint } from "./footprint.ts";
+import { resultOf, runInterpreter } from "./interpreter.ts";
 
 export interface BenchKernelOptions {
   cwd?: string;
@@ -302,38 +303,14 @@ function interpreterRun(it: Interpreter, bundleCode: string, after = ""): number
   // The kernel's tick and UDP sockets keep the event loop alive: quit once the apps have started and what
   // they queued then (the loops) has run, and the appended code ran (a quit() while the script loads is ignored).
   const code = bundleCode + after + afterStart("quit()");
-  const dir = mkdtempSync(join(tmpdir(), "exo-bench-espruino-"));
-  try {
-    const wrapped = it.callgrind ? code : `var __t0=getTime();\n${code}\nprint("EXO-US "+((getTime()-__t0)*1e6));`;
-    writeFileSync(join(dir, "bench.js"), wrapped);
-    const args = it.callgrind ? ["--tool=callgrind", "--callgrind-out-file=/dev/null", it.bin, "bench.js"] : ["bench.js"];
-    const run = spawnSync(it.callgrind ? "valgrind" : it.bin, args, { cwd: dir, input: "", encoding: "utf8", timeout: 600_000, killSignal: "SIGKILL" });
-    if (/Uncaught|ASSERT/.test(run.stdout)) throw new Error("the interpreter failed on a bench script:\n" + run.stdout.slice(-2000));
-    if (it.callgrind) {
-      const m = /Collected : (\d+)/.exec(run.stderr);
-      if (!m) throw new Error("callgrind printed no count:\n" + run.stderr.slice(-2000));
-      return Number(m[1]);
-    }
-    const m = /EXO-US ([\d.]+)/.exec(run.stdout);
-    if (!m) throw new Error("the bench script printed no time:\n" + run.stdout.slice(-2000));
-    return Number(m[1]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  if (it.callgrind) return runInterpreter(it.bin, code, { callgrind: true }).instructions!;
+  return parseFloat(resultOf(runInterpreter(it.bin, `var __t0=getTime();\n${code}\nprint("EXO-US "+((getTime()-__t0)*1e6));`), "EXO-US "));
 }
 
 /** Variables in use at the first tick after the script (its text released; interpreter): printed by appended code. */
 function interpreterMemory(bin: string, code: string): number {
-  const dir = mkdtempSync(join(tmpdir(), "exo-bench-espruino-"));
-  try {
-    writeFileSync(join(dir, "bench.js"), code + afterStart('print("EXO-MEM "+process.memory().usage);quit()'));
-    const run = spawnSync(bin, ["bench.js"], { cwd: dir, input: "", encoding: "utf8", timeout: 60_000, killSignal: "SIGKILL" });
-    const m = /EXO-MEM (\d+)/.exec(run.stdout);
-    if (!m) throw new Error("no memory figure:\n" + run.stdout.slice(-2000));
-    return Number(m[1]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const run = runInterpreter(bin, code + afterStart('print("EXO-MEM "+process.memory().usage);quit()'), { timeoutMs: 60_000 });
+  return parseInt(resultOf(run, "EXO-MEM "), 10);
 }
 
 /** Bytes of the bundle (its newlines left out) attributed through the map to kernel sources. */

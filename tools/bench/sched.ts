@@ -62,6 +62,7 @@ import { deviceMinifier } from "../build/device.ts";
 import { typescript } from "../build/transpile.ts";
 import { pretokenise } from "../build/pretokenise.ts";
 import { checkBundle, formatViolation } from "../gate/check.ts";
+import { resultOf, runInterpreter } from "./interpreter.ts";
 
 export interface BenchSchedOptions {
   cwd?: string;
@@ -575,17 +576,10 @@ async function bundleScript(source: string, file: string): Promise<string> {
   return code;
 }
 
-function runScript(binary: string, dir: string, file: string, timeoutMs: number, callgrind?: string): { result: Record<string, unknown>; instructions?: number } {
-  const args = callgrind ? ["--tool=callgrind", `--callgrind-out-file=${callgrind}`, binary, file] : [file];
-  const proc = spawnSync(callgrind ? "valgrind" : binary, args, { cwd: dir, input: "", encoding: "utf8", timeout: timeoutMs });
-  const line = (proc.stdout ?? "").split(/\r?\n/).find((l) => l.startsWith("RESULT "));
-  if (!line) throw new Error(`no result from ${binary} (exit ${proc.status}${proc.signal ? ", " + proc.signal : ""}): ${(proc.stdout ?? "").slice(-300)}${proc.stderr ?? ""}`);
-  let instructions: number | undefined;
-  if (callgrind) {
-    const summary = readFileSync(callgrind, "utf8").match(/^summary:\s+(\d+)/m) ?? readFileSync(callgrind, "utf8").match(/^totals:\s+(\d+)/m);
-    instructions = summary ? Number(summary[1]) : undefined;
-  }
-  return { result: JSON.parse(line.slice(7)), instructions };
+/** Run the built script `file` in `dir`: its RESULT line, and the instructions it took under callgrind. */
+function runScript(binary: string, dir: string, file: string, timeoutMs: number, callgrind = false): { result: Record<string, unknown>; instructions?: number } {
+  const run = runInterpreter(binary, null, { dir, file, timeoutMs, callgrind });
+  return { result: JSON.parse(resultOf(run, "RESULT ")), instructions: run.instructions };
 }
 
 async function interpreter(root: string, binary: string, switches: number, seconds: number, cycles: number[], callgrind: boolean): Promise<Result["interpreter"]> {
@@ -645,7 +639,7 @@ async function interpreter(root: string, binary: string, switches: number, secon
         const f = join(dir, `cg-${phase}.js`);
         const code = await bundleScript(entrySource(root, [phase], switches, [0], seconds, true), f);
         if (pretokenised) writeFileSync(f, pretokenise(code), "latin1");
-        return runScript(binary, dir, f, 600_000, join(dir, `callgrind.${phase}.out`)).instructions!;
+        return runScript(binary, dir, f, 600_000, true).instructions!;
       };
       const idle = await count("idle");
       const per: Record<string, number> = {};
@@ -657,7 +651,7 @@ async function interpreter(root: string, binary: string, switches: number, secon
       const own = (n: number) => {
         const f = join(dir, "own.js");
         writeFileSync(f, `var n=0;function a(){if(++n<${n})setTimeout(b,0)}function b(){if(++n<${n})setTimeout(a,0)}setTimeout(a,0);setTimeout(function(){print("RESULT {}")},0);`);
-        return runScript(binary, dir, f, 600_000, join(dir, "callgrind.own.out")).instructions!;
+        return runScript(binary, dir, f, 600_000, true).instructions!;
       };
       const ownScript = (own(2 * switches) - own(switches)) / switches;
       overhead.instructions = {
