@@ -27,8 +27,8 @@ import { system } from "../hal/espruino/system.ts";
 import type { Hal, UdpSocket } from "../hal/types.ts";
 import { fault, newApp, overrun, reclaim, startApp, type App } from "./apps.ts";
 import { find, revoke } from "./caps.ts";
-import { ENOENT, ENOSPC, OK } from "./errors.ts";
-import { assignSectors, loadLedger } from "./ledger.ts";
+import { ENOENT, OK } from "./errors.ts";
+import { loadLedger, reserveSectors } from "./ledger.ts";
 import { MEMORY_EVERY_MS, after as afterUpcall, before, checkBoot, interrupted, readMemory, startHealth, unquarantine } from "./health.ts";
 import { countUnrouted, deliver, onTransmit, packetGrants, reservePackets, transmit, type PacketGrant } from "./packets.ts";
 import { reservePins } from "./pins.ts";
@@ -54,24 +54,22 @@ export function boot(): void {
     app.error = why + " (" + code + ")";
     log("kernel: app " + app.name + " refused: " + why);
   };
+  const refuseByName = (name: string, code: number, why: string) => {
+    for (const app of apps) if (app.name === name) refuse(app, code, why);
+  };
 
   // Pins: one owner each, on the board.
   reservePins(apps, board.pins, board.name, refuse);
   // Flash: every installed app keeps its sectors (a refused one too); the ledger reclaims the rest.
   loadLedger(hal, board.flash);
-  const short = assignSectors(apps.map((app) => ({ name: app.name, count: app.grant.flash })));
-  for (const app of apps) {
-    if (short.indexOf(app.name) >= 0) refuse(app, ENOSPC, "no run of " + app.grant.flash + " free flash sectors left for it");
-  }
+  reserveSectors(apps.map((app) => ({ name: app.name, count: app.grant.flash })), refuseByName);
   // Packet filters and rings.
   const wanted = [];
   for (const app of apps) {
     const p = app.grant.packets;
     if (p && app.state !== "refused") wanted.push({ name: app.name, protocol: p.protocol, port: p.port, rx: p.rx, tx: p.tx, peer: p.peer });
   }
-  reservePackets(hal, wanted, board.packets, (name, code, why) => {
-    for (const app of apps) if (app.name === name) refuse(app, code, why);
-  });
+  reservePackets(hal, wanted, board.packets, refuseByName);
 
   // The watchdog's history: an app that hung the device RESETS boots in a row is not started (health.ts).
   const quarantined = checkBoot(hal, apps);

@@ -6,11 +6,11 @@
  *
  * Usage (boot.ts, health.ts, status.ts; flash.ts grants the extents):
  *   loadLedger(hal, board.flash);                  // once, before any grant
- *   const refused = assignSectors([{ name, count }, …]);   // same sectors as last boot
+ *   reserveSectors([{ name, count }, …], refuse);  // same sectors as last boot
  *   extentOf("logger")                             // { first, count }
  *
- * Errors: `assignSectors` returns the apps it could not place (ENOSPC at
- * boot); writing a state that outgrows a copy throws EINVAL (a board profile
+ * Errors: `reserveSectors` refuses (ENOSPC) the apps it could not place;
+ * writing a state that outgrows a copy throws EINVAL (a board profile
  * with too small a ledger).
  *
  * Format (doc/xrd/xrd102-flash.md §Format): the region's first 2k
@@ -31,7 +31,7 @@
  * Contract: doc/xrd/xrd102-flash.md.
  */
 import type { Hal } from "../hal/types.ts";
-import { EINVAL, fail } from "./errors.ts";
+import { EINVAL, ENOSPC, fail } from "./errors.ts";
 
 const MAGIC = 0x4c4f5845; // "EXOL" little-endian
 /** Log record kinds: [kind, value, value ^ 0xFF, 0xFF]. */
@@ -300,9 +300,9 @@ export function extentOf(name: string): { first: number; count: number } | undef
  * Give each app `count` contiguous sectors: the same ones as last boot when
  * its count is unchanged; sectors of apps not listed are reclaimed; a sector
  * is erased before a new owner gets it, and only then is the ledger written.
- * Returns the names of apps that did not fit.
+ * `refuse` (ENOSPC) each app that does not fit.
  */
-export function assignSectors(wanted: { name: string; count: number }[]): string[] {
+export function reserveSectors(wanted: { name: string; count: number }[], refuse: (name: string, code: number, why: string) => void): void {
   const keep: string[] = [];
   for (const want of wanted) {
     const had = extentOf(want.name);
@@ -317,7 +317,6 @@ export function assignSectors(wanted: { name: string; count: number }[]): string
     if (kept && next.indexOf(name) < 0) next.push(name);
     table[i] = kept ? next.indexOf(name) : -1;
   }
-  const refused: string[] = [];
   const scrub: number[] = [];
   const reserved = 2 * region.ledger;
   for (const want of wanted) {
@@ -331,7 +330,7 @@ export function assignSectors(wanted: { name: string; count: number }[]): string
       }
     }
     if (start < 0) {
-      refused.push(want.name);
+      refuse(want.name, ENOSPC, "no run of " + want.count + " free flash sectors left for it");
       continue;
     }
     next.push(want.name);
@@ -353,7 +352,6 @@ export function assignSectors(wanted: { name: string; count: number }[]): string
     owner = table;
     store();
   }
-  return refused;
 }
 
 /** The ledger for the status: owner name per sector ("" free, "kernel" the ledger), erase counts, sequence. */
