@@ -77,3 +77,24 @@ describe("the flash grant on a large region", () => {
     expect(fsCheck(m).dirty).toBe(1);
   });
 });
+
+describe("the ledger's reservation at boot", () => {
+  it("refuses, naming the app and why, one for which no run of free sectors is left; the others keep theirs", () => {
+    const region = { base: 0, size: 10 * SECTOR, sector: SECTOR, ledger: 1 };
+    const chip = new NorFlash({ base: 0, size: region.size, sectorSize: SECTOR, pageSize: 256 });
+    const hal = {
+      flash: {
+        read: (length: number, addr: number) => chip.read(addr, length),
+        write: (data: Uint8Array, addr: number) => chip.program(addr, data),
+        erase: (addr: number) => chip.erase(addr),
+      },
+      crc32: hostServices().crc32,
+    } as unknown as Hal;
+    loadLedger(hal, region);
+    // 8 sectors after the ledger's 2: a (3) and b (3) fit, c (3) does not.
+    const refusals: string[] = [];
+    reserveSectors([{ name: "a", count: 3 }, { name: "b", count: 3 }, { name: "c", count: 3 }], (name, code, why) => refusals.push(`${name} ${code} ${why}`));
+    expect(refusals).toEqual(["c -28 no run of 3 free flash sectors left for it"]);
+    expect([extentOf("a"), extentOf("b"), extentOf("c")]).toEqual([{ first: 2, count: 3 }, { first: 5, count: 3 }, undefined]);
+  });
+});
