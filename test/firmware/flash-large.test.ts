@@ -23,6 +23,18 @@ const reserve = (wanted: { name: string; count: number }[]): string[] => {
   return refused;
 };
 
+/** The hal the ledger and the flash grant use, over a simulated chip. */
+const chipHal = (chip: NorFlash): Hal =>
+  ({
+    flash: {
+      read: (length: number, addr: number) => chip.read(addr, length),
+      write: (data: Uint8Array, addr: number) => chip.program(addr, data),
+      erase: (addr: number) => chip.erase(addr),
+    },
+    crc32: hostServices().crc32,
+    sum: (data: Uint8Array) => data.reduce((a, b) => a + b, 0),
+  }) as unknown as Hal;
+
 const SECTOR = 4096;
 const APP = 1024;
 
@@ -35,15 +47,7 @@ describe("the flash grant on a large region", () => {
     const region = { base: 0, size: (APP + 2 * ledger) * SECTOR, sector: SECTOR, ledger };
     const chip = new NorFlash({ base: 0, size: region.size, sectorSize: SECTOR, pageSize: 256 });
     const services = hostServices();
-    const hal = {
-      flash: {
-        read: (length: number, addr: number) => chip.read(addr, length),
-        write: (data: Uint8Array, addr: number) => chip.program(addr, data),
-        erase: (addr: number) => chip.erase(addr),
-      },
-      crc32: services.crc32,
-      sum: (data: Uint8Array) => data.reduce((a, b) => a + b, 0),
-    } as unknown as Hal;
+    const hal = chipHal(chip);
     const app = { name: "big" } as App;
 
     loadLedger(hal, region);
@@ -82,14 +86,7 @@ describe("the ledger's reservation at boot", () => {
   it("refuses, naming the app and why, one for which no run of free sectors is left; the others keep theirs", () => {
     const region = { base: 0, size: 10 * SECTOR, sector: SECTOR, ledger: 1 };
     const chip = new NorFlash({ base: 0, size: region.size, sectorSize: SECTOR, pageSize: 256 });
-    const hal = {
-      flash: {
-        read: (length: number, addr: number) => chip.read(addr, length),
-        write: (data: Uint8Array, addr: number) => chip.program(addr, data),
-        erase: (addr: number) => chip.erase(addr),
-      },
-      crc32: hostServices().crc32,
-    } as unknown as Hal;
+    const hal = chipHal(chip);
     loadLedger(hal, region);
     // 8 sectors after the ledger's 2: a (3) and b (3) fit, c (3) does not.
     const refusals: string[] = [];
