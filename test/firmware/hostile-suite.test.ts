@@ -53,6 +53,7 @@ export const SPECS: Spec[] = [
     host: [deliver(47011, 300), reclaim("this-kernel-calls", "pins.out", 400)],
   },
   { name: "this-libos", cls: "2", tries: "methods handed to libos/sched as hooks and steps" },
+  { name: "shared-libos", cls: "10", tries: "the LibOS functions it shares with the witness: call/apply/toString set, defined, assigned" },
   { name: "this-toplevel", cls: "2/10", tries: "this and arguments at the module's top level, this in a plain function" },
   // 3. Imports the verifier never saw.
   { name: "import-noext", cls: "3", tries: "import from ./evil (no extension) resolved to evil.js" },

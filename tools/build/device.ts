@@ -92,14 +92,20 @@ export interface DeviceBuildResult {
 /**
  * `exo:board` and `exo:apps` (the board facts and the resolved manifests),
  * and the apps' module factories (confine/app-bundle.ts): each app's `load`
- * instantiates the factories it needs, dependencies first, and returns its
- * `start`; `dropFactories()` lets go of every factory once the apps are loaded.
+ * instantiates the factories it needs, dependencies first (a shared one
+ * once, for every app), and returns its `start`; `dropFactories()` lets go
+ * of every factory once the apps are loaded.
  */
 function buildTimeModules(board: Board, apps: AppGrant[], bundled: BundledApps, version: string, net: ReturnType<typeof netConfig>): Plugin {
   const loaders = bundled.apps.map(({ chunks }) => {
-    const made = chunks.map(({ factory, deps }, k) => `m${k}=f${factory}(${deps.map((d) => "m" + chunks.findIndex((c) => c.factory === d)).join(",")})`);
+    const made = chunks.map(({ factory, deps }, k) => {
+      const call = `f${factory}(${deps.map((d) => "m" + chunks.findIndex((c) => c.factory === d)).join(",")})`;
+      // A shared chunk: the first app that loads it makes the one instance (s<i>), the others take it.
+      return `m${k}=` + (bundled.factories[factory]!.shared ? `s${factory}||(s${factory}=${call})` : call);
+    });
     return `function(){var ${made.join(",")};return m${chunks.length - 1}.start}`;
   });
+  const instances = bundled.factories.flatMap((f, i) => (f.shared ? ["s" + i] : []));
   const sources: Record<string, string> = {
     "exo:board": `export default ${JSON.stringify({
       ...deviceFacts(board),
@@ -111,6 +117,7 @@ function buildTimeModules(board: Board, apps: AppGrant[], bundled: BundledApps, 
     })};`,
     "exo:apps": [
       ...bundled.factories.map((f, i) => `import { factory as f${i}, drop as d${i} } from ${JSON.stringify(f.id)};`),
+      ...(instances.length ? [`var ${instances.join(",")};`] : []),
       `export function dropFactories() {${bundled.factories.map((f, i) => `d${i}();`).join("")}}`,
       `export default [${apps
         .map(

@@ -5,7 +5,8 @@
  * into module factories the kernel calls (guarded, after taming) to make a
  * fresh instance of an app: its own module state, its own instance of every
  * LibOS module it links — while the code of a LibOS module two apps share is
- * in the bundle once.
+ * in the bundle once, and a LibOS chunk that holds no state at all has one
+ * instance for every app (shareable.ts).
  *
  * Usage:
  *   const built = await bundleApps(apps, { root });
@@ -34,6 +35,7 @@ import { analyze, type Analysis } from "../../gate/scope.ts";
 import { createLocator } from "../../gate/sourcemap.ts";
 import { typescript } from "../transpile.ts";
 import { checkConfined } from "./check.ts";
+import { statelessReason } from "./shareable.ts";
 import { EMIT_GUARD, GLOBAL, JSON_GUARD, KEY_GUARD, NATIVE_GUARD, noGuards, rewriteConfined, type GuardCounts } from "./rewrite.ts";
 
 export interface ConfineProblem {
@@ -62,6 +64,8 @@ export interface Factory {
   id: string;
   code: string;
   map: object;
+  /** One instance serves every app that links it: a LibOS chunk with no state whose imports are shared too (shareable.ts). */
+  shared: boolean;
 }
 
 export interface BundledApps {
@@ -186,11 +190,14 @@ export async function bundleApps(apps: AppInput[], options: BundleAppsOptions): 
       sourcemapPathTransform: (rel: string) => resolve(anchor, rel),
     };
     const plain = (await bundle.generate(output)).output.filter((o): o is OutputChunk => o.type === "chunk");
+    // Chunks with no state, by their modules (the wrapped chunks below have other hashes in their names).
+    const stateless = new Set<string>();
     const appOfChunk = (chunk: OutputChunk) => (chunk.isEntry ? apps[Number(chunk.name.slice(3))]! : undefined);
     for (const chunk of plain) {
       const program = parse(chunk.code, { ecmaVersion: "latest", sourceType: "module" }) as Program;
       const analysis = analyze(program);
       const app = appOfChunk(chunk);
+      if (!chunk.isEntry && statelessReason(program, analysis) === null) stateless.add(chunk.moduleIds.join("\n"));
       if (app && !chunk.exports.includes("start")) {
         const why = chunk.exports.includes("default") ? "a default export is not an app's entry: `export function start(caps) { … }`" : "add `export function start(caps) { … }`";
         problems.push({ app: app.name, file: shown(app.entry), line: 1, column: 1, name: "start", why: "its entry exports no `start`: " + why });
@@ -226,7 +233,9 @@ export async function bundleApps(apps: AppInput[], options: BundleAppsOptions): 
     };
     const wrapped = (await bundle.generate({ ...output, plugins: [factoryPlugin] })).output.filter((o): o is OutputChunk => o.type === "chunk");
     const index = new Map(wrapped.map((chunk, i) => [chunk.fileName, i]));
-    for (const chunk of wrapped) factories.push({ id: join(anchor, chunk.fileName), code: chunk.code, map: chunk.map as object });
+    const shared = (chunk: OutputChunk): boolean =>
+      stateless.has(chunk.moduleIds.join("\n")) && chunk.imports.every((dep) => shared(wrapped[index.get(dep)!]!));
+    for (const chunk of wrapped) factories.push({ id: join(anchor, chunk.fileName), code: chunk.code, map: chunk.map as object, shared: shared(chunk) });
     const order = (fileName: string, seen: string[] = []): string[] => {
       if (seen.includes(fileName)) return seen;
       const chunk = wrapped[index.get(fileName)!]!;
